@@ -1,0 +1,48 @@
+// Installs what a fresh clone is missing: npm packages, and the Debian packages Parley uses
+// (apt-get when running as root; otherwise the exact command is printed and we go on).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url).pathname;
+
+export const DEBIAN_PACKAGES = {
+  'espeak-ng': 'espeak-ng',
+  flite: 'flite',
+  sox: 'sox',
+};
+
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function ensureNpmPackages() {
+  const lock = `${root}package-lock.json`;
+  const marker = `${root}node_modules/.package-lock.json`;
+  const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
+  if (!stale) return;
+  console.log('[parley] installing npm packages…');
+  const args = existsSync(lock) ? ['ci'] : ['install'];
+  execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+}
+
+export function ensureDebianPackages({ required = false } = {}) {
+  const missing = Object.entries(DEBIAN_PACKAGES).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return [];
+  const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (process.getuid && process.getuid() === 0 && has('apt-get')) {
+    console.log(`[parley] installing Debian packages: ${missing.join(' ')}`);
+    const r = spawnSync('sh', ['-c', cmd], { stdio: 'inherit' });
+    if (r.status === 0) return [];
+    console.error(`[parley] apt-get failed (exit ${r.status})`);
+  } else {
+    console.log(`[parley] missing Debian packages: ${missing.join(' ')}\n[parley] install them with:\n  sudo sh -c '${cmd}'`);
+  }
+  const still = Object.entries(DEBIAN_PACKAGES).filter(([c]) => !has(c)).map(([, p]) => p);
+  if (required && still.length) throw new Error(`missing Debian packages: ${still.join(' ')}`);
+  return still;
+}
+
+export function build() {
+  console.log('[parley] building…');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+}

@@ -1,0 +1,185 @@
+// One validated configuration object, from an optional file (JSON or YAML) and the environment.
+// A bad value stops startup with an error that names the key and where it came from.
+import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SUPPORTED_SAMPLE_RATES } from './audio/pcm.js';
+
+const ms = (max: number) => z.number().int().min(0).max(max);
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** Largest WebSocket frame accepted; bigger frames close the socket with 1009. */
+        maxFrameBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+        heartbeatIntervalMs: ms(600_000).default(30_000),
+        heartbeatTimeoutMs: ms(1_200_000).default(60_000),
+        /** How long a call waits for its browser to reconnect. */
+        resumeWindowMs: ms(3_600_000).default(300_000),
+      })
+      .strict()
+      .default({} as never),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    audio: z
+      .object({
+        sampleRate: z
+          .number()
+          .int()
+          .refine((r) => (SUPPORTED_SAMPLE_RATES as readonly number[]).includes(r), `must be one of ${SUPPORTED_SAMPLE_RATES.join(', ')}`)
+          .default(16000),
+        defaultOutputSampleRate: z.number().int().default(16000),
+      })
+      .strict()
+      .default({} as never),
+    vad: z
+      .object({
+        engine: z.enum(['silero', 'energy']).default('silero'),
+        threshold: z.number().min(0.05).max(0.99).default(0.5),
+        minSpeechMs: ms(2000).default(64),
+        minSilenceMs: ms(5000).default(250),
+      })
+      .strict()
+      .default({} as never),
+    turn: z
+      .object({
+        debounceMs: ms(5000).nullable().default(null),
+        speculativeHoldMs: ms(5000).default(200),
+        minInterruptionMs: ms(5000).default(60),
+        correctionMarkers: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .default({} as never),
+    agent: z
+      .object({
+        name: z.string().min(1).default('assistant'),
+        systemPrompt: z.string().default('You are Parley, a friendly voice assistant. Answer briefly, in one to three spoken sentences.'),
+        greeting: z.string().nullable().default('Hello! I am Parley. How can I help you today?'),
+        voice: z.string().optional(),
+      })
+      .strict()
+      .default({} as never),
+    providers: z
+      .object({
+        stt: z.enum(['simulated']).default('simulated'),
+        llm: z.enum(['simulated']).default('simulated'),
+        tts: z.enum(['simulated']).default('simulated'),
+      })
+      .strict()
+      .default({} as never),
+    simulated: z
+      .object({
+        sttFinalDelayMs: ms(10_000).default(150),
+        llmTtftMs: ms(30_000).default(250),
+        llmTokensPerSecond: z.number().positive().max(10_000).default(60),
+        ttsTtfbMs: ms(30_000).default(120),
+        ttsRealtimeFactor: z.number().positive().max(1000).default(4),
+        /** What the simulated recognizer "hears", utterance by utterance. */
+        script: z
+          .array(z.string())
+          .default(['Hello there.', 'What can you do?', 'Tell me something interesting.', 'Thank you, goodbye.']),
+      })
+      .strict()
+      .default({} as never),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment variables that map onto keys, besides the generic PARLEY__SECTION__KEY form. */
+const ENV_ALIASES: Record<string, string> = {
+  PORT: 'server.port',
+  PARLEY_PORT: 'server.port',
+  PARLEY_HOST: 'server.host',
+  LOG_LEVEL: 'logLevel',
+  PARLEY_VAD: 'vad.engine',
+};
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Config file; defaults to $PARLEY_CONFIG, else ./parley.config.{yaml,yml,json} if present. */
+  file?: string;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.PARLEY_CONFIG ?? ['parley.config.yaml', 'parley.config.yml', 'parley.config.json'].find((f) => existsSync(f));
+  const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
+  const sources = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    let key = ENV_ALIASES[name];
+    if (!key && name.startsWith('PARLEY__')) key = name.slice('PARLEY__'.length).split('__').map(camel).join('.');
+    if (!key) continue;
+    setPath(raw, key, coerce(value));
+    sources.set(key, `environment variable ${name}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      const from = sources.get(key) ?? (file ? `file ${file}` : 'defaults');
+      return `  ${key || '(root)'}: ${issue.message} (from ${from})`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const data: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    if (data === null || data === undefined) return {};
+    if (typeof data !== 'object' || Array.isArray(data)) throw new Error('top level must be a mapping');
+    return data as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid: ${(err as Error).message}`);
+  }
+}
+
+function camel(segment: string): string {
+  return segment.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Environment values are strings: numbers, booleans, null and JSON arrays are read as such. */
+function coerce(value: string): unknown {
+  const v = value.trim();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (v === 'null') return null;
+  if (v !== '' && !Number.isNaN(Number(v))) return Number(v);
+  if (v.startsWith('[') || v.startsWith('{')) {
+    try {
+      return JSON.parse(v);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}

@@ -1,0 +1,90 @@
+// The three streaming provider interfaces. Every call takes an AbortSignal; adapters speak one
+// vendor's wire protocol each; resilience wraps adapters from the outside.
+
+export type WordTiming = { word: string; startMs: number; endMs: number; confidence?: number };
+
+export type SttEvent =
+  /** Interim hypothesis for the audio since the last final. Times are audio-stream ms. */
+  | { type: 'partial'; text: string; startMs: number; endMs: number }
+  | { type: 'final'; text: string; confidence: number; startMs: number; endMs: number; words?: WordTiming[] }
+  | { type: 'error'; message: string; recoverable: boolean };
+
+export interface SttStream {
+  /** PCM16 mono at the stream's sample rate, contiguous audio (audio time = samples written). */
+  write(samples: Int16Array): void;
+  /** Ask for a final result for all audio written so far. */
+  finalize(): void;
+  close(): void;
+}
+
+export interface SttOpenOptions {
+  sampleRate: number;
+  language?: string;
+  signal: AbortSignal;
+  onEvent: (event: SttEvent) => void;
+}
+
+export interface SttProvider {
+  readonly name: string;
+  open(options: SttOpenOptions): SttStream;
+}
+
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+export type ToolCall = { id: string; name: string; arguments: string };
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+export type ToolSpec = {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+};
+
+export type LlmChunk =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; call: ToolCall }
+  | { type: 'usage'; promptTokens: number; completionTokens: number };
+
+export interface LlmRequest {
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  signal: AbortSignal;
+}
+
+export interface LlmProvider {
+  readonly name: string;
+  stream(request: LlmRequest): AsyncIterable<LlmChunk>;
+}
+
+export type TtsAudio = {
+  /** PCM16 mono at the requested sample rate. */
+  samples: Int16Array;
+  /** Word timings relative to the start of this synthesis, when the engine gives them. */
+  words?: WordTiming[];
+};
+
+export interface TtsRequest {
+  text: string;
+  sampleRate: number;
+  voice?: string;
+  signal: AbortSignal;
+}
+
+export interface TtsProvider {
+  readonly name: string;
+  synthesize(request: TtsRequest): AsyncIterable<TtsAudio>;
+}
+
+/** Thrown by providers when an AbortSignal fired; never reported as a failure. */
+export class AbortedError extends Error {
+  constructor() {
+    super('aborted');
+    this.name = 'AbortedError';
+  }
+}

@@ -1,0 +1,467 @@
+// One call: caller audio -> VAD + STT -> turn core -> LLM -> TTS -> paced audio back. The session is
+// the imperative shell around the pure turn core: it carries out the core's effects and feeds every
+// outcome back to it as an input, and puts everything on the call's timeline.
+import type { Logger } from 'pino';
+import { FrameAssembler } from '../audio/frame-assembler.js';
+import { FRAME_MS, samplesPerFrame } from '../audio/pcm.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
+import { TurnCore } from '../turn/turn-core.js';
+import type { TurnEffect } from '../turn/turn-effects.js';
+import type { TimerName, TurnInput, TurnSettings } from '../turn/turn-inputs.js';
+import type { Vad, VadEvent, VadSettings, VadStream } from '../vad/vad.js';
+import { AudioTimeMap } from './audio-time-map.js';
+import { runLlm } from './llm-runner.js';
+import { Playout } from './playout.js';
+import { ReplySpeaker } from './reply-speaker.js';
+import { Timeline, type TimelineEvent } from './timeline.js';
+import { emptyMarks, latenciesOf, type TurnMarks, type TurnRecord } from './turn-metrics.js';
+
+export interface AgentProfile {
+  name: string;
+  systemPrompt: string;
+  greeting: string | null;
+  voice?: string;
+  turn: Partial<TurnSettings>;
+  vad: VadSettings;
+}
+
+export interface SessionDeps {
+  callId: string;
+  clock: Clock;
+  log: Logger;
+  vad: Vad;
+  stt: SttProvider;
+  llm: LlmProvider;
+  tts: TtsProvider;
+  tools: ToolRegistry;
+  agent: AgentProfile;
+  /** Internal audio rate: caller audio arrives and agent audio leaves at this rate. */
+  sampleRate: number;
+  /** Where paced agent frames go (the transport resamples/encodes them). */
+  sendAudio: (frame: Int16Array, dueAt: number) => void;
+  /** How far ahead of playback TTS may run. */
+  ttsAheadMs?: number;
+}
+
+type ReplyRun = {
+  abort: AbortController;
+  commit: () => void;
+  committed: Promise<void>;
+  speaker: ReplySpeaker | null;
+  marks: TurnMarks;
+  audioStarted: boolean;
+};
+
+export class Session {
+  readonly timeline = new Timeline();
+  readonly turns: TurnRecord[] = [];
+  private readonly core: TurnCore;
+  private readonly playout: Playout;
+  private readonly assembler: FrameAssembler;
+  private readonly audioTime = new AudioTimeMap();
+  private readonly timers = new Map<TimerName, TimerHandle>();
+  private readonly replies = new Map<string, ReplyRun>();
+  private vadStream: VadStream | null = null;
+  private sttStream: SttStream | null = null;
+  private readonly sttAbort = new AbortController();
+  private inbox: TurnInput[] = [];
+  private dispatching = false;
+  private audioMs = 0;
+  private utterance: TurnMarks = emptyMarks();
+  private speculativeCancels = 0;
+  private vadSettings: VadSettings;
+  private systemPrompt: string;
+  private ended = false;
+  private sendAudio: SessionDeps['sendAudio'];
+
+  constructor(private readonly deps: SessionDeps) {
+    this.core = new TurnCore(deps.agent.turn);
+    this.vadSettings = { ...deps.agent.vad };
+    this.systemPrompt = deps.agent.systemPrompt;
+    this.sendAudio = deps.sendAudio;
+    this.assembler = new FrameAssembler(samplesPerFrame(deps.sampleRate));
+    this.playout = new Playout({
+      clock: deps.clock,
+      sampleRate: deps.sampleRate,
+      send: (frame, dueAt) => this.sendAudio(frame, dueAt),
+      events: {
+        onStarted: (turnId) => this.onAudioStarted(turnId),
+        onFinished: (turnId, playedMs) => {
+          this.emit({ type: 'agent.audio_end', turnId, interrupted: false, playedMs });
+          this.dispatch({ type: 'playback.finished', turnId, playedMs });
+        },
+      },
+    });
+  }
+
+  get id(): string {
+    return this.deps.callId;
+  }
+
+  get state() {
+    return this.core.state;
+  }
+
+  get chatContext() {
+    return this.core.chatContext;
+  }
+
+  get turnSettings(): Readonly<TurnSettings> {
+    return this.core.currentSettings;
+  }
+
+  get currentVadSettings(): Readonly<VadSettings> {
+    return this.vadSettings;
+  }
+
+  get debounceMs(): number {
+    return this.core.debounceMs;
+  }
+
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
+  get outputDroppedSamples(): number {
+    return this.playout.droppedSamples;
+  }
+
+  start(): void {
+    this.openVad();
+    this.sttStream = this.deps.stt.open({
+      sampleRate: this.deps.sampleRate,
+      signal: this.sttAbort.signal,
+      onEvent: (e) => {
+        if (this.ended) return;
+        if (e.type === 'error') {
+          this.deps.log.warn({ err: e.message }, 'stt error');
+          this.emit({ type: 'error', code: 'provider_error', message: `speech recognition: ${e.message}`, recoverable: e.recoverable });
+          return;
+        }
+        const startMs = this.audioTime.toClock(e.startMs);
+        const endMs = this.audioTime.toClock(e.endMs);
+        if (e.type === 'partial') {
+          this.dispatch({ type: 'stt.partial', text: e.text, startMs, endMs });
+        } else {
+          this.utterance.sttFinalAt = this.deps.clock.now();
+          this.dispatch({ type: 'stt.final', text: e.text, confidence: e.confidence, startMs, endMs });
+        }
+      },
+    });
+    if (this.deps.agent.greeting) this.dispatch({ type: 'agent.say', text: this.deps.agent.greeting, reason: 'greeting' });
+  }
+
+  /** Caller audio, PCM16 mono at the session rate, any length. */
+  pushAudio(samples: Int16Array): void {
+    if (this.ended) return;
+    this.assembler.push(samples, (frame) => {
+      this.audioMs += FRAME_MS;
+      this.audioTime.record(this.audioMs, this.deps.clock.now());
+      this.vadStream?.push(frame);
+      this.sttStream?.write(frame);
+    });
+  }
+
+  sendText(text: string): void {
+    if (!this.ended) this.dispatch({ type: 'user.text', text });
+  }
+
+  interrupt(): void {
+    if (!this.ended) this.dispatch({ type: 'user.interrupt' });
+  }
+
+  get greeting(): string | null {
+    return this.deps.agent.greeting;
+  }
+
+  get currentSystemPrompt(): string {
+    return this.systemPrompt;
+  }
+
+  updateSettings(turn: Partial<TurnSettings>, vad: Partial<VadSettings>, systemPrompt?: string): void {
+    if (systemPrompt !== undefined) this.systemPrompt = systemPrompt;
+    if (Object.keys(turn).length) this.dispatch({ type: 'settings.update', settings: turn });
+    if (Object.keys(vad).length) {
+      this.vadSettings = { ...this.vadSettings, ...vad };
+      this.openVad();
+    }
+  }
+
+  /** Points the agent audio at a new sink (a resumed connection). */
+  setAudioSink(send: SessionDeps['sendAudio']): void {
+    this.sendAudio = send;
+  }
+
+  end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const run of this.replies.values()) {
+      run.abort.abort();
+      run.speaker?.cancel();
+    }
+    this.replies.clear();
+    this.playout.close();
+    this.vadStream?.close();
+    this.sttAbort.abort();
+    this.sttStream?.close();
+    this.emit({ type: 'call.ended', reason });
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  private openVad(): void {
+    this.vadStream?.close();
+    this.vadStream = this.deps.vad.open(this.vadSettings, (e) => this.onVad(e));
+  }
+
+  private onVad(e: VadEvent): void {
+    if (this.ended) return;
+    if (e.type === 'speech_start') {
+      const at = this.audioTime.toClock(e.onsetMs);
+      this.utterance = emptyMarks();
+      this.emit({ type: 'vad.speech_start', onsetAt: at });
+      this.dispatch({ type: 'vad.speech_start', at });
+    } else {
+      const at = this.audioTime.toClock(e.endMs);
+      this.utterance.speechEndAt = at;
+      this.utterance.speechEndDetectedAt = this.deps.clock.now();
+      this.emit({ type: 'vad.speech_end', endAt: at });
+      this.dispatch({ type: 'vad.speech_end', at });
+    }
+  }
+
+  private dispatch(input: TurnInput): void {
+    this.inbox.push(input);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      while (this.inbox.length > 0 && !this.ended) {
+        const next = this.inbox.shift()!;
+        for (const effect of this.core.handle(next, this.deps.clock.now())) this.apply(effect);
+      }
+    } finally {
+      this.dispatching = false;
+      if (this.ended) this.inbox = [];
+    }
+  }
+
+  // ---- effects ------------------------------------------------------------------------------
+
+  private apply(effect: TurnEffect): void {
+    const now = this.deps.clock.now();
+    switch (effect.type) {
+      case 'timer.set': {
+        this.timers.get(effect.name)?.cancel();
+        const name = effect.name;
+        this.timers.set(
+          name,
+          this.deps.clock.setTimeout(() => {
+            this.timers.delete(name);
+            this.dispatch({ type: 'timer', name });
+          }, effect.at - now),
+        );
+        break;
+      }
+      case 'timer.cancel':
+        this.timers.get(effect.name)?.cancel();
+        this.timers.delete(effect.name);
+        break;
+      case 'state.changed':
+        this.deps.log.debug({ from: effect.from, to: effect.to, reason: effect.reason }, 'turn state');
+        this.emit({ type: 'turn.state', from: effect.from, to: effect.to, reason: effect.reason });
+        break;
+      case 'llm.start':
+        this.startLlm(effect.turnId, effect.messages);
+        break;
+      case 'llm.cancel': {
+        const run = this.replies.get(effect.turnId);
+        run?.abort.abort();
+        this.emit({ type: 'llm.cancel', turnId: effect.turnId, reason: effect.reason });
+        break;
+      }
+      case 'turn.committed': {
+        const run = this.reply(effect.turnId);
+        run.marks.committedAt = now;
+        run.commit();
+        break;
+      }
+      case 'tts.speak': {
+        const run = this.reply(effect.turnId);
+        if (run.marks.firstChunkAt === null) run.marks.firstChunkAt = now;
+        this.speakerFor(effect.turnId, run).speak(effect.chunkId, effect.text);
+        this.emit({ type: 'tts.start', turnId: effect.turnId, chunkId: effect.chunkId, text: effect.text });
+        break;
+      }
+      case 'tts.end':
+        this.replies.get(effect.turnId)?.speaker?.end();
+        break;
+      case 'tts.cancel':
+        this.replies.get(effect.turnId)?.speaker?.cancel();
+        break;
+      case 'output.clear': {
+        const run = this.replies.get(effect.turnId);
+        const playing = this.playout.currentTurnId === effect.turnId;
+        const { playedMs } = playing ? this.playout.clear() : { playedMs: 0 };
+        if (run?.audioStarted) this.emit({ type: 'agent.audio_end', turnId: effect.turnId, interrupted: true, playedMs });
+        this.dispatch({ type: 'playback.cleared', turnId: effect.turnId, playedMs });
+        break;
+      }
+      case 'transcript.partial':
+        this.emit({ type: 'stt.partial', text: effect.text });
+        break;
+      case 'transcript.final':
+        this.emit({ type: 'stt.final', text: effect.text, confidence: effect.confidence });
+        break;
+      case 'agent.text':
+        this.emit({ type: 'agent.text', turnId: effect.turnId, text: effect.text, final: effect.final });
+        break;
+      case 'stt.finalize':
+        this.sttStream?.finalize();
+        break;
+      case 'turn.ended':
+        this.finishTurn(effect);
+        break;
+      case 'speculative.canceled':
+        this.speculativeCancels++;
+        this.replies.delete(effect.turnId);
+        this.emit({ type: 'speculative.canceled', turnId: effect.turnId, reason: effect.reason });
+        break;
+      case 'debounce.adapted':
+        this.deps.log.info({ fromMs: effect.fromMs, toMs: effect.toMs, cancelRate: effect.cancelRate }, 'debounce adapted');
+        this.emit({ type: 'debounce.adapted', fromMs: effect.fromMs, toMs: effect.toMs, cancelRate: effect.cancelRate });
+        break;
+      case 'log':
+        this.deps.log[effect.level](effect.data ?? {}, effect.message);
+        break;
+    }
+  }
+
+  private reply(turnId: string): ReplyRun {
+    let run = this.replies.get(turnId);
+    if (!run) {
+      // A reply without an LLM (the greeting).
+      run = this.newRun({ ...emptyMarks() });
+      this.replies.set(turnId, run);
+    }
+    return run;
+  }
+
+  private newRun(marks: TurnMarks): ReplyRun {
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    return { abort: new AbortController(), commit, committed, speaker: null, marks, audioStarted: false };
+  }
+
+  private startLlm(turnId: string, messages: ChatMessage[]): void {
+    const now = this.deps.clock.now();
+    const run = this.newRun({ ...this.utterance, llmStartAt: now });
+    this.replies.set(turnId, run);
+    this.emit({ type: 'llm.start', turnId });
+    const { signal } = run.abort;
+    runLlm({
+      llm: this.deps.llm,
+      messages: [{ role: 'system', content: this.systemPrompt }, ...messages],
+      tools: this.deps.tools,
+      callId: this.deps.callId,
+      turnId,
+      signal,
+      committed: run.committed,
+      handlers: {
+        onText: (text) => {
+          if (signal.aborted) return;
+          if (run.marks.llmFirstTokenAt === null) run.marks.llmFirstTokenAt = this.deps.clock.now();
+          this.emit({ type: 'llm.token', turnId, text });
+          this.dispatch({ type: 'llm.text', turnId, text });
+        },
+        onToolCall: (call) => {
+          this.emit({ type: 'tool.call', turnId, toolCallId: call.id, name: call.name, arguments: call.arguments });
+          this.dispatch({ type: 'llm.tool_call', turnId, call });
+        },
+        onToolResult: (call, outcome) => {
+          this.emit({ type: 'tool.result', turnId, toolCallId: call.id, name: call.name, ok: outcome.ok, content: outcome.content });
+          this.dispatch({ type: 'tool.result', turnId, toolCallId: call.id, content: outcome.content });
+        },
+        onUsage: (promptTokens, completionTokens) => this.emit({ type: 'llm.usage', turnId, promptTokens, completionTokens }),
+      },
+    }).then(
+      () => {
+        if (!signal.aborted) this.dispatch({ type: 'llm.done', turnId });
+      },
+      (err: unknown) => {
+        if (signal.aborted) return;
+        const message = err instanceof Error ? err.message : String(err);
+        this.deps.log.warn({ turn_id: turnId, err: message }, 'llm failed');
+        this.emit({ type: 'error', code: 'provider_error', message: `language model: ${message}`, recoverable: true });
+        this.dispatch({ type: 'llm.error', turnId, message });
+      },
+    );
+  }
+
+  private speakerFor(turnId: string, run: ReplyRun): ReplySpeaker {
+    if (run.speaker) return run.speaker;
+    run.speaker = new ReplySpeaker(
+      turnId,
+      this.deps.tts,
+      this.playout,
+      { sampleRate: this.deps.sampleRate, voice: this.deps.agent.voice, aheadMs: this.deps.ttsAheadMs ?? 3000 },
+      {
+        onRequest: () => {
+          if (run.marks.ttsRequestAt === null) run.marks.ttsRequestAt = this.deps.clock.now();
+        },
+        onAudio: (chunkId, durationMs, words, first) => {
+          if (first) run.marks.ttsFirstAudioAt = this.deps.clock.now();
+          this.dispatch({ type: 'tts.audio', turnId, chunkId, durationMs, words });
+        },
+        onChunkDone: (chunkId) => this.dispatch({ type: 'tts.done', turnId, chunkId }),
+        onChunkError: (chunkId, message) => {
+          this.emit({ type: 'error', code: 'provider_error', message: `speech synthesis: ${message}`, recoverable: true });
+          this.dispatch({ type: 'tts.error', turnId, chunkId, message });
+        },
+      },
+    );
+    return run.speaker;
+  }
+
+  private onAudioStarted(turnId: string): void {
+    const run = this.replies.get(turnId);
+    if (run) {
+      run.audioStarted = true;
+      run.marks.firstAudioSentAt = this.deps.clock.now();
+    }
+    this.emit({ type: 'agent.audio_start', turnId });
+    this.dispatch({ type: 'playback.started', turnId });
+  }
+
+  private finishTurn(effect: TurnEffect & { type: 'turn.ended' }): void {
+    const run = this.replies.get(effect.turnId);
+    this.replies.delete(effect.turnId);
+    const marks = run?.marks ?? emptyMarks();
+    marks.endedAt = this.deps.clock.now();
+    const record: TurnRecord = {
+      turnId: effect.turnId,
+      userText: effect.userText,
+      agentText: effect.agentText,
+      heardText: effect.heardText,
+      interrupted: effect.interrupted,
+      outcome: effect.outcome,
+      speculativeCancels: this.speculativeCancels,
+      debounceMs: this.core.debounceMs,
+      marks,
+      latencies: latenciesOf(marks),
+    };
+    if (effect.outcome !== 'canceled') this.speculativeCancels = 0;
+    this.turns.push(record);
+    this.deps.log.info({ turn_id: record.turnId, outcome: record.outcome, latencies: record.latencies }, 'turn ended');
+    this.emit({ type: 'turn.completed', turn: record });
+  }
+
+  private emit(event: DistributiveOmit<TimelineEvent, 'callId' | 'at'>): void {
+    this.timeline.emit({ ...event, callId: this.deps.callId, at: this.deps.clock.now() } as TimelineEvent);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,54 @@
+// Everything that happens in a call is an event on its timeline. Transports, metrics, logs and
+// (later) persistence subscribe here; nothing reaches into the session directly.
+import type { TurnState } from '../turn/states.js';
+import type { TurnRecord } from './turn-metrics.js';
+
+type At = { callId: string; at: number };
+
+export type TimelineEvent = At &
+  (
+    | { type: 'call.started'; agent: string; inputSampleRate: number; outputSampleRate: number }
+    | { type: 'call.resumed' }
+    | { type: 'vad.speech_start'; onsetAt: number }
+    | { type: 'vad.speech_end'; endAt: number }
+    | { type: 'stt.partial'; text: string }
+    | { type: 'stt.final'; text: string; confidence: number }
+    | { type: 'turn.state'; from: TurnState; to: TurnState; reason: string }
+    | { type: 'llm.start'; turnId: string }
+    | { type: 'llm.token'; turnId: string; text: string }
+    | { type: 'llm.cancel'; turnId: string; reason: string }
+    | { type: 'llm.usage'; turnId: string; promptTokens: number; completionTokens: number }
+    | { type: 'tool.call'; turnId: string; toolCallId: string; name: string; arguments: string }
+    | { type: 'tool.result'; turnId: string; toolCallId: string; name: string; ok: boolean; content: string }
+    | { type: 'agent.text'; turnId: string; text: string; final: boolean }
+    | { type: 'tts.start'; turnId: string; chunkId: number; text: string }
+    | { type: 'agent.audio_start'; turnId: string }
+    | { type: 'agent.audio_end'; turnId: string; interrupted: boolean; playedMs: number }
+    | { type: 'speculative.canceled'; turnId: string; reason: string }
+    | { type: 'debounce.adapted'; fromMs: number; toMs: number; cancelRate: number }
+    | { type: 'turn.completed'; turn: TurnRecord }
+    | { type: 'error'; code: string; message: string; recoverable: boolean }
+    | { type: 'call.ended'; reason: string }
+  );
+
+export type TimelineEventType = TimelineEvent['type'];
+export type TimelineListener = (event: TimelineEvent) => void;
+
+export class Timeline {
+  private readonly listeners = new Set<TimelineListener>();
+
+  subscribe(listener: TimelineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: TimelineEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A subscriber's failure must never break the call.
+      }
+    }
+  }
+}

@@ -1,0 +1,327 @@
+// One browser WebSocket on /ws/voice: parses and validates client frames, drives its Session, and
+// turns the session's timeline into protocol messages and binary audio. A bad message gets an
+// `error` and the call goes on.
+import { randomUUID } from 'node:crypto';
+import type { WebSocket, RawData } from 'ws';
+import type { Logger } from 'pino';
+import { AudioFormatError, pcm16FromBytes, pcm16ToBytes } from '../../audio/pcm.js';
+import { Resampler } from '../../audio/resampler.js';
+import type { Clock, TimerHandle } from '../../clock.js';
+import type { Session } from '../../session/session.js';
+import type { SessionRegistry } from '../../session/session-registry.js';
+import type { TimelineEvent } from '../../session/timeline.js';
+import type { TurnRecord } from '../../session/turn-metrics.js';
+import { fromWire, toWire, type SessionOverrides } from './settings-mapper.js';
+import {
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  type ClientMessage,
+  type ErrorCode,
+  type ServerMessage,
+  type TurnSummaryWire,
+} from './protocol.js';
+
+export interface NewSessionRequest {
+  callId: string;
+  agent?: string;
+  overrides: SessionOverrides;
+  inputSampleRate: number;
+  outputSampleRate: number;
+  sendAudio: (frame: Int16Array, dueAt: number) => void;
+}
+
+export interface VoiceConnectionDeps {
+  clock: Clock;
+  log: Logger;
+  registry: SessionRegistry;
+  /** Builds (but does not start) a session; throws with a clear message for an unknown agent. */
+  createSession(request: NewSessionRequest): Session;
+  engines: { vad: string; stt: string; llm: string; tts: string };
+  internalSampleRate: number;
+  defaultOutputSampleRate: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  /** Session-clock instant -> wall-clock epoch ms for the wire. */
+  wallTime(at: number): number;
+}
+
+export class VoiceConnection {
+  private session: Session | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private inputResampler: Resampler | null = null;
+  private outputResampler: Resampler | null = null;
+  private inputRate = 0;
+  private outputRate = 0;
+  private heartbeat: TimerHandle | null = null;
+  private lastPongAt: number;
+  private closed = false;
+  private log: Logger;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: VoiceConnectionDeps,
+  ) {
+    this.log = deps.log;
+    this.lastPongAt = deps.clock.now();
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('close', () => this.onClose());
+    ws.on('error', (err) => this.log.warn({ err: err.message }, 'voice socket error'));
+    this.scheduleHeartbeat();
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    try {
+      if (isBinary) this.onAudio(toBuffer(data));
+      else this.onText(toBuffer(data).toString('utf8'));
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.stack : String(err) }, 'voice frame handling failed');
+      this.sendError('internal_error', 'the server failed to handle that message', true);
+    }
+  }
+
+  private onText(raw: string): void {
+    const parsed = parseClientMessage(raw);
+    if (!parsed.ok) {
+      this.sendError(parsed.code, parsed.message, true);
+      return;
+    }
+    this.onMessage(parsed.message);
+  }
+
+  private onMessage(msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'start_session':
+        this.startSession(msg);
+        return;
+      case 'ping':
+        this.send({ type: 'pong', t: msg.t });
+        return;
+      case 'pong':
+        this.lastPongAt = this.deps.clock.now();
+        return;
+      default:
+        break;
+    }
+    const session = this.session;
+    if (!session) {
+      this.sendError('no_session', `"${msg.type}" needs a session: send start_session first`, true);
+      return;
+    }
+    switch (msg.type) {
+      case 'interrupt':
+        session.interrupt();
+        break;
+      case 'text_input':
+        session.sendText(msg.text);
+        break;
+      case 'update_settings': {
+        const o = fromWire(msg.settings);
+        session.updateSettings(o.turn, o.vad, o.systemPrompt);
+        break;
+      }
+      case 'end_session':
+        this.deps.registry.end(session.id, 'client ended the session');
+        this.ws.close(1000, 'session ended');
+        break;
+    }
+  }
+
+  private startSession(msg: ClientMessage & { type: 'start_session' }): void {
+    if (this.session) {
+      this.sendError('session_already_started', `this connection already carries session ${this.session.id}`, true);
+      return;
+    }
+    this.inputRate = msg.input_sample_rate ?? 16000;
+    this.outputRate = msg.output_sample_rate ?? this.deps.defaultOutputSampleRate;
+    let session: Session;
+    let resumed = false;
+    if (msg.session_id) {
+      const found = this.deps.registry.resume(msg.session_id);
+      if (!found) {
+        this.sendError('session_not_found', `session ${msg.session_id} cannot be resumed (unknown, expired, ended or still connected)`, true);
+        return;
+      }
+      session = found;
+      resumed = true;
+      session.setAudioSink((frame, dueAt) => this.sendAudio(frame, dueAt));
+      if (msg.settings) {
+        const o = fromWire(msg.settings);
+        session.updateSettings(o.turn, o.vad, o.systemPrompt);
+      }
+    } else {
+      try {
+        session = this.deps.createSession({
+          callId: randomUUID(),
+          agent: msg.agent,
+          overrides: fromWire(msg.settings ?? {}),
+          inputSampleRate: this.inputRate,
+          outputSampleRate: this.outputRate,
+          sendAudio: (frame, dueAt) => this.sendAudio(frame, dueAt),
+        });
+      } catch (err) {
+        this.sendError('invalid_message', err instanceof Error ? err.message : String(err), true);
+        return;
+      }
+      this.deps.registry.add(session);
+    }
+    this.session = session;
+    this.log = this.deps.log.child({ call_id: session.id });
+    this.inputResampler = this.inputRate === this.deps.internalSampleRate ? null : new Resampler(this.inputRate, this.deps.internalSampleRate);
+    this.outputResampler = this.outputRate === this.deps.internalSampleRate ? null : new Resampler(this.deps.internalSampleRate, this.outputRate);
+    this.unsubscribe = session.timeline.subscribe((e) => this.onTimeline(e));
+    this.send({
+      type: 'session_ready',
+      session_id: session.id,
+      resumed,
+      protocol_version: PROTOCOL_VERSION,
+      input_sample_rate: this.inputRate,
+      output_sample_rate: this.outputRate,
+      settings: toWire(session.turnSettings, session.currentVadSettings, session.greeting, session.currentSystemPrompt),
+      engines: this.deps.engines,
+    });
+    this.log.info({ resumed, input_sample_rate: this.inputRate, output_sample_rate: this.outputRate }, resumed ? 'session resumed' : 'session started');
+    if (!resumed) session.start();
+  }
+
+  private onAudio(bytes: Buffer): void {
+    const session = this.session;
+    if (!session) {
+      this.sendError('no_session', 'audio before start_session: send start_session first', true);
+      return;
+    }
+    let samples: Int16Array;
+    try {
+      samples = pcm16FromBytes(bytes);
+    } catch (err) {
+      const why = err instanceof AudioFormatError ? err.message : 'unreadable audio';
+      this.sendError('invalid_audio', `audio frame dropped: ${why} (expected PCM16LE mono at ${this.inputRate} Hz)`, true);
+      return;
+    }
+    session.pushAudio(this.inputResampler ? this.inputResampler.process(samples) : samples);
+  }
+
+  private sendAudio(frame: Int16Array, _dueAt: number): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    const out = this.outputResampler ? this.outputResampler.process(frame) : frame;
+    if (out.length > 0) this.ws.send(pcm16ToBytes(out), { binary: true });
+  }
+
+  private onTimeline(e: TimelineEvent): void {
+    const msg = toServerMessage(e, this.deps.wallTime);
+    if (msg) this.send(msg);
+    if (e.type === 'turn.completed') this.send({ type: 'telemetry', metrics: telemetryOf(e.turn, this.session) });
+    if (e.type === 'call.ended') {
+      this.detachSession();
+      if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000, 'session ended');
+    }
+  }
+
+  private scheduleHeartbeat(): void {
+    this.heartbeat = this.deps.clock.setTimeout(() => {
+      if (this.closed) return;
+      if (this.deps.clock.now() - this.lastPongAt >= this.deps.heartbeatTimeoutMs) {
+        this.log.info({}, 'closing voice socket: no pong');
+        this.ws.close(4000, 'heartbeat timeout');
+        return;
+      }
+      this.send({ type: 'ping', t: this.deps.wallTime(this.deps.clock.now()) });
+      this.scheduleHeartbeat();
+    }, Math.min(this.deps.heartbeatIntervalMs, this.deps.heartbeatTimeoutMs));
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.heartbeat?.cancel();
+    const session = this.session;
+    this.detachSession();
+    if (session && !session.hasEnded) {
+      session.setAudioSink(() => {});
+      this.deps.registry.detach(session.id);
+      this.log.info({}, 'voice socket closed; session kept for resume');
+    }
+  }
+
+  private detachSession(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.session = null;
+  }
+
+  private sendError(code: ErrorCode, message: string, recoverable: boolean): void {
+    this.send({ type: 'error', code, message, recoverable });
+  }
+
+  private send(msg: ServerMessage): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(msg));
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+export function turnSummary(t: TurnRecord, wallTime: (at: number) => number): TurnSummaryWire {
+  const wall = (v: number | null) => (v === null ? null : Math.round(wallTime(v)));
+  return {
+    turn_id: t.turnId,
+    user_text: t.userText,
+    agent_text: t.agentText,
+    heard_text: t.heardText,
+    interrupted: t.interrupted,
+    outcome: t.outcome,
+    speculative_cancels: t.speculativeCancels,
+    metrics: {
+      end_of_speech_at: wall(t.marks.speechEndAt),
+      stt_final_delay_ms: t.latencies.sttFinalDelayMs,
+      end_of_utterance_delay_ms: t.latencies.endOfUtteranceDelayMs,
+      llm_ttft_ms: t.latencies.llmTtftMs,
+      tts_ttfb_ms: t.latencies.ttsTtfbMs,
+      first_audio_sent_at: wall(t.marks.firstAudioSentAt),
+      voice_to_voice_ms: t.latencies.voiceToVoiceMs,
+      debounce_ms: t.debounceMs,
+    },
+  };
+}
+
+function telemetryOf(t: TurnRecord, session: Session | null): Record<string, number | string | null> {
+  return {
+    turn_id: t.turnId,
+    voice_to_voice_ms: t.latencies.voiceToVoiceMs,
+    stt_final_delay_ms: t.latencies.sttFinalDelayMs,
+    end_of_utterance_delay_ms: t.latencies.endOfUtteranceDelayMs,
+    llm_ttft_ms: t.latencies.llmTtftMs,
+    tts_ttfb_ms: t.latencies.ttsTtfbMs,
+    debounce_ms: t.debounceMs,
+    turns: session?.turns.length ?? null,
+    output_dropped_samples: session?.outputDroppedSamples ?? null,
+  };
+}
+
+export function toServerMessage(e: TimelineEvent, wallTime: (at: number) => number): ServerMessage | null {
+  switch (e.type) {
+    case 'turn.state':
+      return { type: 'state_change', from: e.from, to: e.to, reason: e.reason, at: Math.round(wallTime(e.at)) };
+    case 'stt.partial':
+      return { type: 'transcript_partial', text: e.text };
+    case 'stt.final':
+      return { type: 'transcript_final', text: e.text, confidence: e.confidence };
+    case 'agent.text':
+      return { type: 'agent_text', turn_id: e.turnId, text: e.text, final: e.final };
+    case 'agent.audio_start':
+      return { type: 'agent_audio_start', turn_id: e.turnId };
+    case 'agent.audio_end':
+      return { type: 'agent_audio_end', turn_id: e.turnId, interrupted: e.interrupted };
+    case 'turn.completed':
+      return { type: 'turn_complete', turn: turnSummary(e.turn, wallTime) };
+    case 'error':
+      return { type: 'error', code: e.code as ErrorCode, message: e.message, recoverable: e.recoverable };
+    case 'call.ended':
+      return { type: 'session_ended', session_id: e.callId, reason: e.reason };
+    default:
+      return null;
+  }
+}
