@@ -21,7 +21,7 @@ export const configSchema = z
         resumeWindowMs: ms(3_600_000).default(300_000),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     audio: z
       .object({
@@ -33,7 +33,7 @@ export const configSchema = z
         defaultOutputSampleRate: z.number().int().default(16000),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     vad: z
       .object({
         engine: z.enum(['silero', 'energy']).default('silero'),
@@ -42,7 +42,7 @@ export const configSchema = z
         minSilenceMs: ms(5000).default(250),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     turn: z
       .object({
         debounceMs: ms(5000).nullable().default(null),
@@ -51,7 +51,7 @@ export const configSchema = z
         correctionMarkers: z.array(z.string().min(1)).optional(),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     agent: z
       .object({
         name: z.string().min(1).default('assistant'),
@@ -60,7 +60,7 @@ export const configSchema = z
         voice: z.string().optional(),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     providers: z
       .object({
         stt: z.enum(['simulated']).default('simulated'),
@@ -68,7 +68,7 @@ export const configSchema = z
         tts: z.enum(['simulated']).default('simulated'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     simulated: z
       .object({
         sttFinalDelayMs: ms(10_000).default(150),
@@ -82,7 +82,7 @@ export const configSchema = z
           .default(['Hello there.', 'What can you do?', 'Tell me something interesting.', 'Thank you, goodbye.']),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
   })
   .strict();
 

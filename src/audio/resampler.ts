@@ -22,7 +22,7 @@ type FilterBank = {
    * Phase p occupies coefficients[p*taps .. p*taps+taps-1], stored oldest-input-first so an
    * output is a forward dot product with the input history.
    */
-  readonly coefficients: Float32Array;
+  readonly coefficients: Float64Array;
   /** Phase of the output after an output at phase p. */
   readonly nextPhase: Int32Array;
   /** Input samples to advance after an output at phase p. */
@@ -88,7 +88,7 @@ function designFilterBank(fromRate: number, toRate: number): FilterBank {
   const beta = kaiserBeta(STOPBAND_DB);
   const i0Beta = besselI0(beta);
 
-  const prototype = new Float32Array(length);
+  const prototype = new Float64Array(length);
   for (let n = 0; n < length; n++) {
     const t = n - centre;
     const x = 2 * Math.PI * cutoff * t;
@@ -100,7 +100,7 @@ function designFilterBank(fromRate: number, toRate: number): FilterBank {
 
   // Phase p computes y = sum_k h[p + k*up] * x[n - k]; store it reversed (k = taps-1 first) and
   // scaled so each phase has unity DC gain, which keeps DC from leaking into phase-periodic tones.
-  const coefficients = new Float32Array(length);
+  const coefficients = new Float64Array(length);
   for (let p = 0; p < up; p++) {
     let sum = 0;
     for (let k = 0; k < taps; k++) sum += prototype[p + k * up];
@@ -130,7 +130,7 @@ export class Resampler {
   readonly delaySamples: number;
   private readonly bank: FilterBank | null;
   /** Input history (taps-1 samples) followed by the chunk being processed. */
-  private work: Float32Array;
+  private work: Float64Array;
   private phase = 0;
   /** Index, relative to the start of the next chunk, of the newest input the next output uses. */
   private nextInput = 0;
@@ -145,7 +145,7 @@ export class Resampler {
     this.toRate = toRate;
     this.bank = fromRate === toRate ? null : filterBankFor(fromRate, toRate);
     this.delaySamples = this.bank ? this.bank.delayOut : 0;
-    this.work = new Float32Array(this.bank ? this.bank.taps - 1 + 2048 : 0);
+    this.work = new Float64Array(this.bank ? this.bank.taps - 1 + 2048 : 0);
   }
 
   /** Output samples that `process` would return for an input of this many samples right now. */
@@ -166,7 +166,7 @@ export class Resampler {
     const output = new Int16Array(count);
 
     if (this.work.length < history + input.length) {
-      const grown = new Float32Array(history + input.length);
+      const grown = new Float64Array(history + input.length);
       grown.set(this.work.subarray(0, history));
       this.work = grown;
     }
@@ -181,6 +181,7 @@ export class Resampler {
     work.copyWithin(0, input.length, input.length + history);
     return output;
   }
+
   /** Emits the delayed tail (as if the input were followed by silence), then resets. */
   flush(): Int16Array {
     const bank = this.bank;
@@ -203,7 +204,7 @@ export class Resampler {
  * General path: output m uses phase p and input window work[n .. n+taps-1].
  * Returns the window start for the output after the last one written.
  */
-function polyphase(bank: FilterBank, work: Float32Array, phase: number, n: number, output: Int16Array): number {
+function polyphase(bank: FilterBank, work: Float64Array, phase: number, n: number, output: Int16Array): number {
   const { taps, coefficients, nextPhase, inputStep } = bank;
   for (let m = 0; m < output.length; m++) {
     const c = phase * taps;
@@ -231,7 +232,7 @@ function polyphase(bank: FilterBank, work: Float32Array, phase: number, n: numbe
  * Integer decimation (one phase): the filter is symmetric, so mirrored inputs are added before
  * multiplying, halving the multiplies.
  */
-function decimate(coefficients: Float32Array, taps: number, down: number, work: Float32Array, n: number, output: Int16Array): number {
+function decimate(coefficients: Float64Array, taps: number, down: number, work: Float64Array, n: number, output: Int16Array): number {
   const half = taps >> 1;
   const odd = taps & 1;
   for (let m = 0; m < output.length; m++) {

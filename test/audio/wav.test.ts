@@ -245,9 +245,9 @@ describe('readWav on constructed files', () => {
 });
 
 describe('toMono', () => {
-  it('averages interleaved channels, rounding to nearest', () => {
+  it('averages interleaved channels, rounding halves up', () => {
     expect([...toMono(Int16Array.from([10, 20, -32768, -32767, 32767, 32767, 1, 2]), 2)]).toEqual([
-      15, -32768, 32767, 2,
+      15, -32767, 32767, 2,
     ]);
     expect([...toMono(Int16Array.from([3, 6, 9, 0, 0, 1]), 3)]).toEqual([6, 0]);
   });

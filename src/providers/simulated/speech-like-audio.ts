@@ -47,10 +47,6 @@ export class SpeechLikeRenderer {
     this.baseF0 = voiceName === undefined ? 130 : 100 + (hash32(voiceName) % 80);
   }
 
-  get remaining(): number {
-    return this.layout.totalSamples - this.position;
-  }
-
   /** Fills `out` with the next `out.length` samples (silence past the end). */
   render(out: Int16Array): void {
     const { words, sampleRate } = this.layout;

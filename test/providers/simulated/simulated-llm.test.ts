@@ -136,6 +136,19 @@ describe('SimulatedLlm', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('an abort right after a token fell due still wins over that token', async () => {
+    const { clock, llm } = setup();
+    const controller = new AbortController();
+    const c = consume(llm.stream({ messages: [{ role: 'user', content: 'hello' }], signal: controller.signal }), clock);
+    await runClock(clock, TTFT);
+    expect(c.items.length).toBe(1);
+    clock.advance(20); // the second token's timer fires here
+    controller.abort(); // before the generator gets to run
+    await runClock(clock, 100);
+    expect(c.items.length).toBe(1);
+    expect(c.state.error).toBeInstanceOf(AbortedError);
+  });
+
   it('aborting before the first token yields no chunk at all', async () => {
     const { clock, llm } = setup();
     const controller = new AbortController();

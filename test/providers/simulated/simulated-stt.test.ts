@@ -236,6 +236,23 @@ describe('SimulatedStt on real speech', () => {
     expect(h.events.length).toBe(before);
   });
 
+  it('an abort from inside onEvent silences the rest of the same write', () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const events: SttEvent[] = [];
+    const stream = new SimulatedStt({ clock, script: TEXTS, finalDelayMs: 0 }).open({
+      sampleRate: 16000,
+      signal: controller.signal,
+      onEvent: (e) => {
+        events.push(e);
+        controller.abort();
+      },
+    });
+    stream.write(speech16.samples);
+    clock.advance(1000);
+    expect(events).toEqual([{ type: 'partial', text: 'hello', startMs: 740, endMs: 940 }]);
+  });
+
   it('close() drops a pending final and ignores later audio', () => {
     const h = openStt(16000);
     const endFirst = Math.round((audible16[0].endMs + END_SILENCE + 100) * 16);
