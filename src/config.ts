@@ -6,6 +6,10 @@ import { z } from 'zod';
 import { SUPPORTED_SAMPLE_RATES } from './audio/pcm.js';
 
 const ms = (max: number) => z.number().int().min(0).max(max);
+const sampleRate = z
+  .number()
+  .int()
+  .refine((r) => (SUPPORTED_SAMPLE_RATES as readonly number[]).includes(r), `must be one of ${SUPPORTED_SAMPLE_RATES.join(', ')}`);
 
 export const configSchema = z
   .object({
@@ -25,12 +29,10 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     audio: z
       .object({
-        sampleRate: z
-          .number()
-          .int()
-          .refine((r) => (SUPPORTED_SAMPLE_RATES as readonly number[]).includes(r), `must be one of ${SUPPORTED_SAMPLE_RATES.join(', ')}`)
-          .default(16000),
-        defaultOutputSampleRate: z.number().int().default(16000),
+        /** The one internal format: caller audio is resampled to it, agent audio produced in it. */
+        sampleRate: sampleRate.default(16000),
+        /** Agent audio rate for clients that do not ask for one. */
+        defaultOutputSampleRate: sampleRate.default(16000),
       })
       .strict()
       .prefault({}),

@@ -10,8 +10,10 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { SimulatedLlm, SimulatedStt, SimulatedTts } from './providers/simulated/index.js';
 import type { LlmProvider, SttProvider, TtsProvider } from './providers/types.js';
+import { PacingStats } from './session/pacing-stats.js';
 import { Session } from './session/session.js';
 import { SessionRegistry } from './session/session-registry.js';
+import { UnknownAgentError } from './transports/browser-ws/voice-connection.js';
 import { currentTimeTool } from './tools/builtin-tools.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 import type { TurnSettings } from './turn/turn-inputs.js';
@@ -29,6 +31,7 @@ export interface ParleyParts {
 
 export interface Parley {
   app: FastifyInstance;
+  pacing: PacingStats;
   registry: SessionRegistry;
   vad: Vad;
   close(reason?: string): Promise<void>;
@@ -62,12 +65,14 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
     ...(config.turn.correctionMarkers ? { correctionMarkers: config.turn.correctionMarkers } : {}),
   };
   const wallOffset = Date.now() - clock.now();
+  const pacing = new PacingStats();
 
   const app = await buildServer({
     log,
     webRoot: join(packageRoot(), 'web'),
     maxFrameBytes: config.server.maxFrameBytes,
-    health: () => ({ engines, active_sessions: registry.size }),
+    health: () => ({ engines, active_sessions: registry.size, outbound_pacing: pacing.snapshot() }),
+    resetStats: () => pacing.reset(),
     voice: {
       clock,
       log,
@@ -80,7 +85,7 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
       wallTime: (at) => wallOffset + at,
       createSession(request) {
         if (request.agent && request.agent !== config.agent.name) {
-          throw new Error(`unknown agent "${request.agent}" (available: ${config.agent.name})`);
+          throw new UnknownAgentError(`unknown agent "${request.agent}" (available: ${config.agent.name})`);
         }
         const o = request.overrides;
         return new Session({
@@ -93,7 +98,10 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
           tts,
           tools,
           sampleRate: config.audio.sampleRate,
-          sendAudio: request.sendAudio,
+          sendAudio: (frame, dueAt) => {
+            pacing.record(clock.now() - dueAt);
+            request.sendAudio(frame, dueAt);
+          },
           agent: {
             name: config.agent.name,
             systemPrompt: o.systemPrompt ?? config.agent.systemPrompt,
@@ -109,11 +117,12 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
 
   return {
     app,
+    pacing,
     registry,
     vad,
     async close(reason = 'server shutting down') {
-      registry.endAll(reason);
       await app.close();
+      registry.endAll(reason);
       await vad.close();
     },
   };

@@ -112,6 +112,8 @@ function connect() {
     flushPlayback();
     setState('OFF');
     if (!wanted || event.code === 1000) return stopCall('Call ended');
+    if (event.code === 4001) return stopCall('The call moved to another window');
+    if (event.code === 1001) return stopCall('The server is shutting down');
     if (retries >= MAX_RETRIES) return stopCall(`Connection lost (${event.code}); gave up`);
     const delay = Math.min(5000, 250 * 2 ** retries++);
     setStatus(`Connection lost (${event.code}); reconnecting in ${delay} ms`);
@@ -137,8 +139,7 @@ function onMessage(m) {
       sessionId = m.session_id;
       ready = true;
       retries = 0;
-      // A resumed call does not tell its current state; wait for the next change.
-      setState(m.resumed ? '?' : 'IDLE');
+      setState(m.state);
       setStatus(`${m.resumed ? 'Resumed' : 'In call'} · ${m.input_sample_rate} Hz in / ${m.output_sample_rate} Hz out`);
       ui.engines.textContent = `VAD ${m.engines.vad} · STT ${m.engines.stt} · LLM ${m.engines.llm} · TTS ${m.engines.tts}`;
       showSettings(m.settings);

@@ -12,17 +12,29 @@ export interface ServerDeps {
   maxFrameBytes: number;
   voice: VoiceConnectionDeps;
   health(): Record<string, unknown>;
+  /** Clears the process-wide measurement counters (used by benchmarks between steps). */
+  resetStats(): void;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log as unknown as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ loggerInstance: deps.log as unknown as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   await app.register(fastifyWebsocket, { options: { maxPayload: deps.maxFrameBytes } });
   await app.register(fastifyStatic, { root: deps.webRoot, index: ['index.html'] });
 
   app.get('/health', async () => ({ status: 'ok', ...deps.health() }));
+  app.post('/health/reset-stats', async () => {
+    deps.resetStats();
+    return { status: 'ok' };
+  });
 
+  const connections = new Set<VoiceConnection>();
   app.get('/ws/voice', { websocket: true }, (socket) => {
-    new VoiceConnection(socket, deps.voice);
+    const connection = new VoiceConnection(socket, deps.voice);
+    connections.add(connection);
+    socket.on('close', () => connections.delete(connection));
+  });
+  app.addHook('preClose', async () => {
+    for (const connection of connections) connection.shutdown();
   });
 
   return app;

@@ -3,7 +3,13 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Session } from './session.js';
 
-type Entry = { session: Session; attached: boolean; expiry: TimerHandle | null };
+/** The connection currently carrying a session. */
+export interface SessionOwner {
+  /** Another connection resumed the session: let go of it. */
+  takeover(): void;
+}
+
+type Entry = { session: Session; owner: SessionOwner | null; expiry: TimerHandle | null };
 
 export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
@@ -17,29 +23,34 @@ export class SessionRegistry {
     return this.entries.size;
   }
 
-  add(session: Session): void {
-    this.entries.set(session.id, { session, attached: true, expiry: null });
+  add(session: Session, owner: SessionOwner): void {
+    this.entries.set(session.id, { session, owner, expiry: null });
   }
 
-  /** Claims a detached session for a new connection; null if unknown, expired or still attached. */
-  resume(id: string): Session | null {
+  /**
+   * Claims a session for a new connection; null if unknown, expired or ended. A connection that
+   * still holds it (the server has not noticed it is dead yet) is told to let go.
+   */
+  resume(id: string, owner: SessionOwner): Session | null {
     const entry = this.entries.get(id);
-    if (!entry || entry.attached || entry.session.hasEnded) return null;
+    if (!entry || entry.session.hasEnded) return null;
     entry.expiry?.cancel();
     entry.expiry = null;
-    entry.attached = true;
+    const previous = entry.owner;
+    entry.owner = owner;
+    previous?.takeover();
     return entry.session;
   }
 
   isAttached(id: string): boolean {
-    return this.entries.get(id)?.attached ?? false;
+    return (this.entries.get(id)?.owner ?? null) !== null;
   }
 
   /** The connection went away: keep the call for the resume window. */
-  detach(id: string): void {
+  detach(id: string, owner: SessionOwner): void {
     const entry = this.entries.get(id);
-    if (!entry) return;
-    entry.attached = false;
+    if (!entry || entry.owner !== owner) return;
+    entry.owner = null;
     entry.expiry?.cancel();
     entry.expiry = this.clock.setTimeout(() => this.end(id, 'client did not reconnect'), this.resumeWindowMs);
   }

@@ -218,7 +218,8 @@ export class TurnCore {
         break;
       }
     }
-    this.emit({ type: 'transcript.partial', text: this.transcript.text });
+    // While a reply is in flight the buffer is locked: show the caller's new words, not the answered ones.
+    this.emit({ type: 'transcript.partial', text: this.transcript.locked ? trimmed : this.transcript.text });
   }
 
   private onFinal(text: string, confidence: number, startMs?: number, endMs?: number): void {
@@ -427,6 +428,7 @@ export class TurnCore {
     this.reply = null;
     this.recordAttempt(true);
     this.go('LISTENING', reason);
+    if (!this.userSpeaking) this.armDebounce();
   }
 
   /** The caller spoke after COMMITTED but before hearing anything: drop the reply, keep listening. */
@@ -457,6 +459,8 @@ export class TurnCore {
     this.go('LISTENING', reason);
     // The session answers with playback.cleared, which commits the heard words.
     this.emit({ type: 'output.clear', turnId: reply.id });
+    // Without caller speech (a client interrupt) the debounce brings the turn back to IDLE.
+    if (!this.userSpeaking) this.armDebounce();
   }
 
   private onUserInterrupt(): void {

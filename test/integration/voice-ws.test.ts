@@ -180,6 +180,7 @@ describe('browser protocol: validation and robustness', () => {
     const client = await VoiceClient.connect(url);
     client.send({ type: 'start_session', agent: 'nobody' });
     const e1 = await client.waitFor((m) => m.type === 'error');
+    expect(e1.code).toBe('unknown_agent');
     expect(String(e1.message)).toContain('unknown agent "nobody"');
     client.send({ type: 'start_session', input_sample_rate: 12345 });
     const e2 = await client.waitFor((m) => m.type === 'error' && String(m.message).includes('input_sample_rate'));
@@ -201,8 +202,14 @@ describe('browser protocol: validation and robustness', () => {
     const third = await VoiceClient.connect(url);
     third.send({ type: 'start_session', session_id: 'no-such-session' });
     await third.waitFor((m) => m.type === 'error' && m.code === 'session_not_found');
-    again.send({ type: 'end_session' });
-    await again.waitClosed();
+    // a resume while the old socket still looks alive takes the session over
+    const fourth = await VoiceClient.connect(url);
+    fourth.send({ type: 'start_session', session_id: id });
+    await fourth.waitFor((m) => m.type === 'session_ready' && m.resumed === true);
+    expect(await again.waitClosed()).toBe(4001);
+    expect(fourth.messages('session_ready')[0].state).toBe('IDLE');
+    fourth.send({ type: 'end_session' });
+    expect(await fourth.waitClosed()).toBe(1000);
     third.close();
   }, 30000);
 

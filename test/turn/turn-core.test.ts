@@ -270,6 +270,16 @@ describe('TurnCore: barge-in and the heard-words rule', () => {
     h.at(2500, { type: 'user.interrupt' });
     expect(h.last('output.clear')).toMatchObject({ turnId });
     expect(h.state).toBe('LISTENING');
+    h.send({ type: 'playback.cleared', turnId, playedMs: 600 });
+    h.at(2900);
+    expect(h.state).toBe('IDLE');
+  });
+
+  it('while a reply is in flight, partials show only the new words', () => {
+    const h = new TurnHarness({ minInterruptionMs: 1000 });
+    toSpeaking(h);
+    h.at(2500, { type: 'stt.partial', text: 'hmm okay', startMs: 2400, endMs: 2500 });
+    expect(h.last('transcript.partial')!.text).toBe('hmm okay');
   });
 });
 

@@ -82,6 +82,8 @@ export type ServerMessage =
       output_sample_rate: number;
       settings: Required<WireSettings>;
       engines: { vad: string; stt: string; llm: string; tts: string };
+      /** The turn state right now (useful after a resume). */
+      state: string;
     }
   | { type: 'state_change'; from: string; to: string; reason: string; at: number }
   | { type: 'transcript_partial'; text: string }
@@ -103,6 +105,7 @@ export type ErrorCode =
   | 'no_session'
   | 'session_already_started'
   | 'session_not_found'
+  | 'unknown_agent'
   | 'invalid_audio'
   | 'provider_error'
   | 'internal_error';

@@ -8,7 +8,7 @@ import { AudioFormatError, pcm16FromBytes, pcm16ToBytes } from '../../audio/pcm.
 import { Resampler } from '../../audio/resampler.js';
 import type { Clock, TimerHandle } from '../../clock.js';
 import type { Session } from '../../session/session.js';
-import type { SessionRegistry } from '../../session/session-registry.js';
+import type { SessionOwner, SessionRegistry } from '../../session/session-registry.js';
 import type { TimelineEvent } from '../../session/timeline.js';
 import type { TurnRecord } from '../../session/turn-metrics.js';
 import { fromWire, toWire, type SessionOverrides } from './settings-mapper.js';
@@ -20,6 +20,14 @@ import {
   type ServerMessage,
   type TurnSummaryWire,
 } from './protocol.js';
+
+/** Thrown by `createSession` for an agent that does not exist. */
+export class UnknownAgentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownAgentError';
+  }
+}
 
 export interface NewSessionRequest {
   callId: string;
@@ -45,7 +53,7 @@ export interface VoiceConnectionDeps {
   wallTime(at: number): number;
 }
 
-export class VoiceConnection {
+export class VoiceConnection implements SessionOwner {
   private session: Session | null = null;
   private unsubscribe: (() => void) | null = null;
   private inputResampler: Resampler | null = null;
@@ -136,9 +144,9 @@ export class VoiceConnection {
     let session: Session;
     let resumed = false;
     if (msg.session_id) {
-      const found = this.deps.registry.resume(msg.session_id);
+      const found = this.deps.registry.resume(msg.session_id, this);
       if (!found) {
-        this.sendError('session_not_found', `session ${msg.session_id} cannot be resumed (unknown, expired, ended or still connected)`, true);
+        this.sendError('session_not_found', `session ${msg.session_id} cannot be resumed (unknown, expired or ended)`, true);
         return;
       }
       session = found;
@@ -159,10 +167,10 @@ export class VoiceConnection {
           sendAudio: (frame, dueAt) => this.sendAudio(frame, dueAt),
         });
       } catch (err) {
-        this.sendError('invalid_message', err instanceof Error ? err.message : String(err), true);
+        this.sendError(err instanceof UnknownAgentError ? 'unknown_agent' : 'invalid_message', err instanceof Error ? err.message : String(err), true);
         return;
       }
-      this.deps.registry.add(session);
+      this.deps.registry.add(session, this);
     }
     this.session = session;
     this.log = this.deps.log.child({ call_id: session.id });
@@ -178,6 +186,7 @@ export class VoiceConnection {
       output_sample_rate: this.outputRate,
       settings: toWire(session.turnSettings, session.currentVadSettings, session.greeting, session.currentSystemPrompt),
       engines: this.deps.engines,
+      state: session.state,
     });
     this.log.info({ resumed, input_sample_rate: this.inputRate, output_sample_rate: this.outputRate }, resumed ? 'session resumed' : 'session started');
     if (!resumed) session.start();
@@ -206,7 +215,21 @@ export class VoiceConnection {
     if (out.length > 0) this.ws.send(pcm16ToBytes(out), { binary: true });
   }
 
+  /** Another connection resumed our session. */
+  takeover(): void {
+    this.log.info({}, 'session resumed on another connection');
+    this.detachSession();
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(4001, 'session resumed on another connection');
+  }
+
+  /** Server shutdown: say so to the client. */
+  shutdown(): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(1001, 'server shutting down');
+  }
+
   private onTimeline(e: TimelineEvent): void {
+    // A cut reply must not leave resampler history in front of the next one.
+    if (e.type === 'agent.audio_end' && e.interrupted) this.outputResampler?.reset();
     const msg = toServerMessage(e, this.deps.wallTime);
     if (msg) this.send(msg);
     if (e.type === 'turn.completed') this.send({ type: 'telemetry', metrics: telemetryOf(e.turn, this.session) });
@@ -237,7 +260,7 @@ export class VoiceConnection {
     this.detachSession();
     if (session && !session.hasEnded) {
       session.setAudioSink(() => {});
-      this.deps.registry.detach(session.id);
+      this.deps.registry.detach(session.id, this);
       this.log.info({}, 'voice socket closed; session kept for resume');
     }
   }
@@ -276,25 +299,27 @@ export function turnSummary(t: TurnRecord, wallTime: (at: number) => number): Tu
     speculative_cancels: t.speculativeCancels,
     metrics: {
       end_of_speech_at: wall(t.marks.speechEndAt),
-      stt_final_delay_ms: t.latencies.sttFinalDelayMs,
-      end_of_utterance_delay_ms: t.latencies.endOfUtteranceDelayMs,
-      llm_ttft_ms: t.latencies.llmTtftMs,
-      tts_ttfb_ms: t.latencies.ttsTtfbMs,
+      stt_final_delay_ms: ms(t.latencies.sttFinalDelayMs),
+      end_of_utterance_delay_ms: ms(t.latencies.endOfUtteranceDelayMs),
+      llm_ttft_ms: ms(t.latencies.llmTtftMs),
+      tts_ttfb_ms: ms(t.latencies.ttsTtfbMs),
       first_audio_sent_at: wall(t.marks.firstAudioSentAt),
-      voice_to_voice_ms: t.latencies.voiceToVoiceMs,
+      voice_to_voice_ms: ms(t.latencies.voiceToVoiceMs),
       debounce_ms: t.debounceMs,
     },
   };
 }
 
+const ms = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+
 function telemetryOf(t: TurnRecord, session: Session | null): Record<string, number | string | null> {
   return {
     turn_id: t.turnId,
-    voice_to_voice_ms: t.latencies.voiceToVoiceMs,
-    stt_final_delay_ms: t.latencies.sttFinalDelayMs,
-    end_of_utterance_delay_ms: t.latencies.endOfUtteranceDelayMs,
-    llm_ttft_ms: t.latencies.llmTtftMs,
-    tts_ttfb_ms: t.latencies.ttsTtfbMs,
+    voice_to_voice_ms: ms(t.latencies.voiceToVoiceMs),
+    stt_final_delay_ms: ms(t.latencies.sttFinalDelayMs),
+    end_of_utterance_delay_ms: ms(t.latencies.endOfUtteranceDelayMs),
+    llm_ttft_ms: ms(t.latencies.llmTtftMs),
+    tts_ttfb_ms: ms(t.latencies.ttsTtfbMs),
     debounce_ms: t.debounceMs,
     turns: session?.turns.length ?? null,
     output_dropped_samples: session?.outputDroppedSamples ?? null,
