@@ -5,10 +5,16 @@ import { existsSync, statSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
 
+/** command -> Debian package, for running Parley. */
 export const DEBIAN_PACKAGES = {
   'espeak-ng': 'espeak-ng',
   flite: 'flite',
   sox: 'sox',
+};
+
+/** Extra ones the test suite uses (a real browser for the page test). */
+export const TEST_DEBIAN_PACKAGES = {
+  chromium: 'chromium',
 };
 
 function has(cmd) {
@@ -25,8 +31,9 @@ export function ensureNpmPackages() {
   execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
 
-export function ensureDebianPackages({ required = false } = {}) {
-  const missing = Object.entries(DEBIAN_PACKAGES).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
+export function ensureDebianPackages({ required = false, forTests = false } = {}) {
+  const wanted = forTests ? { ...DEBIAN_PACKAGES, ...TEST_DEBIAN_PACKAGES } : DEBIAN_PACKAGES;
+  const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
   if (missing.length === 0) return [];
   const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (process.getuid && process.getuid() === 0 && has('apt-get')) {
@@ -37,7 +44,7 @@ export function ensureDebianPackages({ required = false } = {}) {
   } else {
     console.log(`[parley] missing Debian packages: ${missing.join(' ')}\n[parley] install them with:\n  sudo sh -c '${cmd}'`);
   }
-  const still = Object.entries(DEBIAN_PACKAGES).filter(([c]) => !has(c)).map(([, p]) => p);
+  const still = Object.entries(wanted).filter(([c]) => !has(c)).map(([, p]) => p);
   if (required && still.length) throw new Error(`missing Debian packages: ${still.join(' ')}`);
   return still;
 }

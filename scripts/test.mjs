@@ -5,7 +5,7 @@ import { ensureDebianPackages, ensureNpmPackages } from './ensure-deps.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 ensureNpmPackages();
-ensureDebianPackages({ required: true });
+ensureDebianPackages({ required: true, forTests: true });
 
 function run(name, cmd, args) {
   console.log(`\n[parley] ${name}: ${cmd} ${args.join(' ')}`);
