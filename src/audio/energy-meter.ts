@@ -16,7 +16,7 @@ export interface NoiseFloorOptions {
   onAboveFloorDb: number;
   /** Turns off once the level is less than this far above the floor (or below offDbfs). */
   offAboveFloorDb: number;
-  /** Floor before anything was measured. Default -70 dBFS. */
+  /** Floor before anything was measured. Default: the level of the first frame (calls start with background). */
   initialDbfs?: number;
   /** How fast the floor climbs toward louder input; slow, so speech barely lifts it. Default 3 dB/s. */
   riseDbPerSec?: number;
@@ -60,7 +60,7 @@ export function rmsToDbfs(rms: number): number {
 export class EnergyMeter {
   private readonly onDbfs: number;
   private readonly offDbfs: number;
-  private readonly floor: Required<NoiseFloorOptions> | null;
+  private readonly floor: (Required<Omit<NoiseFloorOptions, 'initialDbfs'>> & { initialDbfs?: number }) | null;
   private readonly sampleRate: number;
   private isActive = false;
   private floorDbfs: number;
@@ -78,8 +78,8 @@ export class EnergyMeter {
           `offAboveFloorDb (${noiseFloor.offAboveFloorDb}) must be below onAboveFloorDb (${noiseFloor.onAboveFloorDb})`,
         );
       }
-      this.floor = { initialDbfs: -70, riseDbPerSec: 3, fallTimeMs: 100, ...noiseFloor };
-      this.floorDbfs = this.floor.initialDbfs;
+      this.floor = { riseDbPerSec: 3, fallTimeMs: 100, ...noiseFloor };
+      this.floorDbfs = this.floor.initialDbfs ?? Number.NaN;
     } else {
       this.floor = null;
       this.floorDbfs = SILENCE_DBFS;
@@ -113,28 +113,32 @@ export class EnergyMeter {
     return this.levelDbfs;
   }
 
-  /** The tracked background level, or null without noise-floor tracking. */
+  /** The tracked background level; null without noise-floor tracking or before the first frame. */
   get noiseFloorDbfs(): number | null {
-    return this.floor ? this.floorDbfs : null;
+    return this.floor && !Number.isNaN(this.floorDbfs) ? this.floorDbfs : null;
   }
 
   get onThresholdDbfs(): number {
-    return this.floor ? Math.max(this.onDbfs, this.floorDbfs + this.floor.onAboveFloorDb) : this.onDbfs;
+    const floor = this.noiseFloorDbfs;
+    return floor === null ? this.onDbfs : Math.max(this.onDbfs, floor + this.floor!.onAboveFloorDb);
   }
 
   get offThresholdDbfs(): number {
-    return this.floor ? Math.max(this.offDbfs, this.floorDbfs + this.floor.offAboveFloorDb) : this.offDbfs;
+    const floor = this.noiseFloorDbfs;
+    return floor === null ? this.offDbfs : Math.max(this.offDbfs, floor + this.floor!.offAboveFloorDb);
   }
 
   reset(): void {
     this.isActive = false;
     this.levelDbfs = SILENCE_DBFS;
-    this.floorDbfs = this.floor ? this.floor.initialDbfs : SILENCE_DBFS;
+    this.floorDbfs = this.floor ? (this.floor.initialDbfs ?? Number.NaN) : SILENCE_DBFS;
   }
 
   private trackFloor(dbfs: number, frameMs: number): void {
     const floor = this.floor!;
-    if (dbfs < this.floorDbfs) {
+    if (Number.isNaN(this.floorDbfs)) {
+      this.floorDbfs = dbfs;
+    } else if (dbfs < this.floorDbfs) {
       // Quieter input is the best evidence of the background: follow it quickly.
       this.floorDbfs += (dbfs - this.floorDbfs) * (1 - Math.exp(-frameMs / floor.fallTimeMs));
     } else {

@@ -441,13 +441,9 @@ export class Session {
     this.replies.delete(effect.turnId);
     const marks = run?.marks ?? emptyMarks();
     marks.endedAt = this.deps.clock.now();
+    const { type: _type, ...ending } = effect;
     const record: TurnRecord = {
-      turnId: effect.turnId,
-      userText: effect.userText,
-      agentText: effect.agentText,
-      heardText: effect.heardText,
-      interrupted: effect.interrupted,
-      outcome: effect.outcome,
+      ...ending,
       speculativeCancels: this.speculativeCancels,
       debounceMs: this.core.debounceMs,
       marks,

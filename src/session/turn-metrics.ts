@@ -1,5 +1,6 @@
 // Per-turn latency record. Every instant is on the session clock (ms); derived delays are null when
 // the turn never reached that step (e.g. a typed turn has no end of speech).
+import type { TurnEnding } from '../turn/turn-effects.js';
 
 export type TurnMarks = {
   /** When the caller's speech actually ended (VAD end, mapped from audio time). */
@@ -25,13 +26,7 @@ export type TurnLatencies = {
   voiceToVoiceMs: number | null;
 };
 
-export type TurnRecord = {
-  turnId: string;
-  userText: string;
-  agentText: string;
-  heardText: string;
-  interrupted: boolean;
-  outcome: 'completed' | 'interrupted' | 'canceled' | 'failed';
+export type TurnRecord = TurnEnding & {
   speculativeCancels: number;
   debounceMs: number;
   marks: TurnMarks;

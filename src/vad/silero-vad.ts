@@ -43,6 +43,11 @@ export class SileroVad implements Vad {
     return this.batcher.stats;
   }
 
+  /** Resolves once all audio pushed so far (in whole windows) has been analysed and its events delivered. */
+  whenIdle(): Promise<void> {
+    return this.batcher.whenIdle();
+  }
+
   open(settings: VadSettings, onEvent: (e: VadEvent) => void): VadStream {
     const segmenter = new SpeechSegmenter(settings);
     const windows = this.batcher.openStream((probability, startMs, endMs) => {

@@ -29,7 +29,7 @@ beforeAll(async () => {
   config.server.port = 0;
   config.agent.greeting = 'Hi.';
   config.simulated.script = [UTTERANCE, UTTERANCE, UTTERANCE];
-  config.vad.engine = (process.env.TEST_VAD as 'energy') ?? 'silero';
+  config.vad.engine = 'silero';
   parley = await createParley(config, { log: createLogger('silent') });
   await parley.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://localhost:${(parley.app.server.address() as AddressInfo).port}`;

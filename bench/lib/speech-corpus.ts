@@ -1,0 +1,93 @@
+// Real caller speech for the bench: flite speaks a few one-sentence requests; each is measured for
+// where its speech energy starts and stops, so a client that streams it knows the true onset and
+// end of speech on its own clock. A faint noise floor is mixed in, as a microphone would give.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Resampler } from '../../src/audio/resampler.js';
+import { readWav, toMono } from '../../src/audio/wav.js';
+
+export const SAMPLE_RATE = 16000;
+
+/** One sentence each and no commas: flite leaves no pause long enough to split them. */
+export const UTTERANCE_TEXTS = [
+  'I would like to book a table for two tonight.',
+  'What time does the restaurant open tomorrow?',
+  'Can you tell me the weather in Paris?',
+  'Please remind me to call my sister at five.',
+  'How long does it take to drive to the airport?',
+  'I need a taxi to the train station.',
+] as const;
+
+export type Utterance = {
+  text: string;
+  /** PCM16 mono 16 kHz, noise floor included. */
+  samples: Int16Array;
+  /** Audio ms from the start of `samples` to the first / past the last speech-energy frame. */
+  onsetMs: number;
+  offsetMs: number;
+};
+
+/** Energy analysis in 5 ms frames: speech is within 35 dB of the loudest frame (and above -50 dBFS). */
+export function speechBounds(samples: Int16Array, rate = SAMPLE_RATE): { onsetMs: number; offsetMs: number } {
+  const frame = Math.round(rate * 0.005);
+  const levels: number[] = [];
+  for (let i = 0; i + frame <= samples.length; i += frame) {
+    let sum = 0;
+    for (let j = i; j < i + frame; j++) sum += samples[j] * samples[j];
+    levels.push(10 * Math.log10(sum / frame / (32768 * 32768) + 1e-12));
+  }
+  const peak = Math.max(...levels);
+  const threshold = Math.max(-50, peak - 35);
+  const first = levels.findIndex((l) => l >= threshold);
+  const last = levels.length - 1 - [...levels].reverse().findIndex((l) => l >= threshold);
+  if (first < 0) throw new Error('no speech energy found in the synthesized utterance');
+  return { onsetMs: first * 5, offsetMs: (last + 1) * 5 };
+}
+
+function flite(text: string): Int16Array {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const file = join(dir, 'speech.wav');
+  try {
+    execFileSync('flite', ['-voice', 'kal16', '-t', text, '-o', file]);
+    const wav = readWav(readFileSync(file));
+    const mono = toMono(wav.samples, wav.channels);
+    if (wav.sampleRate === SAMPLE_RATE) return mono;
+    const r = new Resampler(wav.sampleRate, SAMPLE_RATE);
+    const a = r.process(mono);
+    const b = r.flush();
+    const out = new Int16Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Deterministic low-level white noise (about -71 dBFS RMS). */
+export function noiseFloor(samples: number, seed = 12345): Int16Array {
+  const out = new Int16Array(samples);
+  let s = seed >>> 0;
+  for (let i = 0; i < samples; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s >>> 16) % 31) - 15;
+  }
+  return out;
+}
+
+function withNoise(speech: Int16Array, seed: number): Int16Array {
+  const noise = noiseFloor(speech.length, seed);
+  const out = new Int16Array(speech.length);
+  for (let i = 0; i < speech.length; i++) out[i] = Math.max(-32768, Math.min(32767, speech[i] + noise[i]));
+  return out;
+}
+
+export function buildCorpus(): Utterance[] {
+  return UTTERANCE_TEXTS.map((text, i) => {
+    const clean = flite(text);
+    const { onsetMs, offsetMs } = speechBounds(clean);
+    return { text, samples: withNoise(clean, 1000 + i), onsetMs, offsetMs };
+  });
+}
