@@ -27,8 +27,9 @@ export function ensureNpmPackages() {
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
   if (!stale) return;
   console.log('[parley] installing npm packages…');
-  const args = existsSync(lock) ? ['ci'] : ['install'];
-  execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // `npm install` (not `npm ci`): it follows the lock file too, and npm 11 rejects `ci` on locks
+  // that omit other platforms' optional packages (e.g. rollup's), which this lock legitimately does.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
 
 export function ensureDebianPackages({ required = false, forTests = false } = {}) {

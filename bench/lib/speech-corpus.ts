@@ -29,7 +29,11 @@ export type Utterance = {
   offsetMs: number;
 };
 
-/** Energy analysis in 5 ms frames: speech is within 35 dB of the loudest frame (and above -50 dBFS). */
+/**
+ * Energy analysis in 5 ms frames: speech is within 35 dB of the loudest frame (and above -50 dBFS).
+ * The onset must open a run of at least 20 ms of such frames, so a click or a low hum before the
+ * words does not count; the end is the last such frame (final consonants are short bursts).
+ */
 export function speechBounds(samples: Int16Array, rate = SAMPLE_RATE): { onsetMs: number; offsetMs: number } {
   const frame = Math.round(rate * 0.005);
   const levels: number[] = [];
@@ -38,11 +42,17 @@ export function speechBounds(samples: Int16Array, rate = SAMPLE_RATE): { onsetMs
     for (let j = i; j < i + frame; j++) sum += samples[j] * samples[j];
     levels.push(10 * Math.log10(sum / frame / (32768 * 32768) + 1e-12));
   }
-  const peak = Math.max(...levels);
-  const threshold = Math.max(-50, peak - 35);
-  const first = levels.findIndex((l) => l >= threshold);
-  const last = levels.length - 1 - [...levels].reverse().findIndex((l) => l >= threshold);
-  if (first < 0) throw new Error('no speech energy found in the synthesized utterance');
+  const threshold = Math.max(-50, Math.max(...levels) - 35);
+  const RUN = 4;
+  const loudRun = (at: number) => {
+    for (let k = 0; k < RUN; k++) if (!(levels[at + k] >= threshold)) return false;
+    return true;
+  };
+  let first = -1;
+  for (let i = 0; i + RUN <= levels.length && first < 0; i++) if (loudRun(i)) first = i;
+  let last = levels.length - 1;
+  while (last >= 0 && !(levels[last] >= threshold)) last--;
+  if (first < 0 || last < first) throw new Error('no speech energy found in the synthesized utterance');
   return { onsetMs: first * 5, offsetMs: (last + 1) * 5 };
 }
 

@@ -35,8 +35,7 @@ export async function benchOverhead(opts: { corpus: Utterance[]; sessions: numbe
   const server = await startInstrumentedParley();
   if (server.vadFallback) log(`\n!!!!! WARNING: Silero VAD could NOT be loaded; using the ${server.vad.kind} VAD: ${server.vadFallback} !!!!!\n`);
   log(`${opts.sessions} concurrent sessions x ${opts.cycles} utterances; each reply is stopped by an interrupt 250 ms after its first audio.`);
-  let results: CriticalPath[] = [];
-  let serverV2v: number[] = [];
+  const samples: { path: CriticalPath; serverV2v: number | null }[] = [];
   let conv;
   try {
     conv = await runConversations({
@@ -55,20 +54,17 @@ export async function benchOverhead(opts: { corpus: Utterance[]; sessions: numbe
       if (!turn || reply.firstAudioAt === null) continue;
       const path = criticalPath(turn, utterance.offsetAt, reply.firstAudioAt);
       if (!path) continue;
-      results.push(path);
-      const v = turn.record?.latencies.voiceToVoiceMs;
-      if (v !== null && v !== undefined) serverV2v.push(v);
+      samples.push({ path, serverV2v: turn.record?.latencies.voiceToVoiceMs ?? null });
     }
   } finally {
     await server.close();
   }
-  const discarded = conv.replies.length - results.length;
   // A reply whose end-of-speech decision came far from the true end (an utterance split by the
   // VAD, or merged with noise) is not a clean sample of the pipeline.
-  const clean = results.filter((r) => r.parts.vad_wait > 0 && r.parts.vad_wait < 1000);
-  const dropped = results.length - clean.length;
-  results = clean;
-  serverV2v = serverV2v.slice(0, Math.max(serverV2v.length, 0));
+  const clean = samples.filter((s) => s.path.parts.vad_wait > 0 && s.path.parts.vad_wait < 1000);
+  const discarded = conv.replies.length - clean.length;
+  const results = clean.map((s) => s.path);
+  const serverV2v = clean.flatMap((s) => (s.serverV2v === null ? [] : [s.serverV2v]));
 
   const breakdown: Record<string, Summary> = {};
   for (const p of PARTS) breakdown[p] = roundSummary(summarize(results.map((r) => r.parts[p])));
@@ -77,7 +73,7 @@ export async function benchOverhead(opts: { corpus: Utterance[]; sessions: numbe
   const v2vServer = roundSummary(summarize(serverV2v));
 
   log(`\nDefinition: ${OVERHEAD_DEFINITION}`);
-  log(`\nSamples: ${results.length} replies (${discarded + dropped} discarded as incomplete or split utterances, ${conv.noReply} utterances without a reply)`);
+  log(`\nSamples: ${results.length} replies (${discarded} discarded as incomplete or split utterances, ${conv.noReply} utterances without a reply)`);
   log(
     table(
       ['', 'p50', 'p95', 'p99', 'max', 'n'],
@@ -96,13 +92,15 @@ export async function benchOverhead(opts: { corpus: Utterance[]; sessions: numbe
     ),
   );
   log('(parts are per-part percentiles; the parts of one reply add up exactly to its voice-to-voice time)');
+  const worst = [...results].sort((a, b) => b.overheadMs - a.overheadMs).slice(0, 3);
+  log(`Largest overheads: ${worst.map((w) => `${fmt(w.overheadMs, 2)} ms (vad_lag ${fmt(w.parts.vad_lag, 2)}, to_llm ${fmt(w.parts.to_llm, 2)}, to_tts ${fmt(w.parts.to_tts, 2)}, to_socket ${fmt(w.parts.to_socket, 2)})`).join('; ')}`);
   return {
     definition: OVERHEAD_DEFINITION,
     vad_engine: server.vad.kind,
     vad_fallback: server.vadFallback,
     sessions: opts.sessions,
     turns: results.length,
-    discarded: discarded + dropped,
+    discarded,
     no_reply: conv.noReply,
     overhead_ms: overhead,
     voice_to_voice_client_ms: v2v,

@@ -118,7 +118,7 @@ describe('Playout pacing', () => {
   it('after an underrun restarts the grid when audio comes back, without a burst to catch up', () => {
     const { clock, sent, log, playout } = setup();
     playout.push('t1', frames(2, 1));
-    clock.advance(200);
+    clock.advance(100);
     expect(sent.map((s) => s.at - T0)).toEqual([0, 20]);
     expect(clock.pendingTimers()).toBe(0); // idle while starved, no polling
     clock.advanceTo(T0 + 137);

@@ -1,0 +1,175 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'parley-config-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeConfig(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The ConfigError thrown by `fn`, failing the test if it throws nothing or something else. */
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the defaults with no file and no environment', () => {
+    const config = loadConfig({ env: {}, file: '/dev/null' });
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      maxFrameBytes: 1024 * 1024,
+      heartbeatIntervalMs: 30_000,
+      heartbeatTimeoutMs: 60_000,
+      resumeWindowMs: 300_000,
+    });
+    expect(config.logLevel).toBe('info');
+    expect(config.audio).toEqual({ sampleRate: 16000, defaultOutputSampleRate: 16000 });
+    expect(config.vad).toEqual({ engine: 'silero', threshold: 0.5, minSpeechMs: 64, minSilenceMs: 250 });
+    expect(config.turn).toEqual({ debounceMs: null, speculativeHoldMs: 200, minInterruptionMs: 60 });
+    expect(config.providers).toEqual({ stt: 'simulated', llm: 'simulated', tts: 'simulated' });
+    expect(config.simulated.script).toHaveLength(4);
+    expect(config.agent.greeting).toMatch(/Parley/);
+  });
+
+  it('reads a YAML file, keeping defaults for what it does not set', () => {
+    const file = writeConfig(
+      'parley.yaml',
+      ['server:', '  port: 9123', 'vad:', '  engine: energy', '  threshold: 0.6', 'agent:', '  greeting: null', 'turn:', '  correctionMarkers: [wait, "hang on"]', ''].join('\n'),
+    );
+    const config = loadConfig({ env: {}, file });
+    expect(config.server.port).toBe(9123);
+    expect(config.server.host).toBe('127.0.0.1');
+    expect(config.vad).toEqual({ engine: 'energy', threshold: 0.6, minSpeechMs: 64, minSilenceMs: 250 });
+    expect(config.agent.greeting).toBeNull();
+    expect(config.agent.name).toBe('assistant');
+    expect(config.turn.correctionMarkers).toEqual(['wait', 'hang on']);
+  });
+
+  it('reads a JSON file', () => {
+    const file = writeConfig('parley.json', JSON.stringify({ logLevel: 'debug', audio: { sampleRate: 24000 }, simulated: { llmTtftMs: 400 } }));
+    const config = loadConfig({ env: {}, file });
+    expect(config.logLevel).toBe('debug');
+    expect(config.audio).toEqual({ sampleRate: 24000, defaultOutputSampleRate: 16000 });
+    expect(config.simulated.llmTtftMs).toBe(400);
+    expect(config.simulated.ttsTtfbMs).toBe(120);
+  });
+
+  it('finds the file through PARLEY_CONFIG', () => {
+    const file = writeConfig('via-env.yaml', 'server:\n  host: 0.0.0.0\n');
+    expect(loadConfig({ env: { PARLEY_CONFIG: file } }).server.host).toBe('0.0.0.0');
+  });
+
+  it('lets the environment override the file, with typed values', () => {
+    const file = writeConfig('base.yaml', 'server:\n  port: 9000\nvad:\n  threshold: 0.4\n');
+    const config = loadConfig({
+      file,
+      env: {
+        PORT: '7001',
+        PARLEY__VAD__THRESHOLD: '0.7',
+        PARLEY__TURN__DEBOUNCE_MS: '600',
+        PARLEY__SIMULATED__SCRIPT: '["a","b"]',
+        PARLEY__SIMULATED__LLM_TOKENS_PER_SECOND: '80',
+        PARLEY__AGENT__GREETING: 'null',
+        PARLEY_VAD: 'energy',
+        UNRELATED: 'ignored',
+      },
+    });
+    expect(config.server.port).toBe(7001);
+    expect(config.vad.threshold).toBe(0.7);
+    expect(config.vad.engine).toBe('energy');
+    expect(config.turn.debounceMs).toBe(600);
+    expect(config.simulated.script).toEqual(['a', 'b']);
+    expect(config.simulated.llmTokensPerSecond).toBe(80);
+    expect(config.agent.greeting).toBeNull();
+  });
+
+  it('names the key and the environment variable of a bad value', () => {
+    const err = configErrorOf(() => loadConfig({ env: { PARLEY__VAD__THRESHOLD: '2' }, file: '/dev/null' }));
+    expect(err.message).toContain('vad.threshold');
+    expect(err.message).toContain('PARLEY__VAD__THRESHOLD');
+    expect(err.message).not.toContain('server.port');
+  });
+
+  it('names the key and the file of a bad value from a file', () => {
+    const file = writeConfig('bad-rate.yaml', 'audio:\n  sampleRate: 11025\n');
+    const err = configErrorOf(() => loadConfig({ env: {}, file }));
+    expect(err.message).toContain('audio.sampleRate');
+    expect(err.message).toContain(file);
+    expect(err.message).toContain('16000');
+  });
+
+  it('reports every bad value at once', () => {
+    const err = configErrorOf(() => loadConfig({ env: { PORT: '70000', LOG_LEVEL: 'chatty' }, file: '/dev/null' }));
+    expect(err.message).toMatch(/server\.port: .*\(from environment variable PORT\)/);
+    expect(err.message).toMatch(/logLevel: .*\(from environment variable LOG_LEVEL\)/);
+  });
+
+  it('rejects an unknown key in a file, naming it and the file', () => {
+    const file = writeConfig('typo.yaml', 'vad:\n  treshold: 0.5\n');
+    const err = configErrorOf(() => loadConfig({ env: {}, file }));
+    expect(err.message).toContain('treshold');
+    expect(err.message).toContain('vad');
+    expect(err.message).toContain(file);
+  });
+
+  it('rejects an unknown top-level key', () => {
+    const err = configErrorOf(() => loadConfig({ env: {}, file: writeConfig('top.json', '{"sever": {"port": 1}}') }));
+    expect(err.message).toContain('sever');
+  });
+
+  it('rejects an unknown key from the environment, naming it and the variable', () => {
+    const err = configErrorOf(() => loadConfig({ env: { PARLEY__VAD__TRESHOLD: '0.5' }, file: '/dev/null' }));
+    expect(err.message).toContain('treshold');
+    expect(err.message).toContain('PARLEY__VAD__TRESHOLD');
+  });
+
+  it('names a file that cannot be read', () => {
+    const missing = join(dir, 'missing.yaml');
+    const err = configErrorOf(() => loadConfig({ env: {}, file: missing }));
+    expect(err.message).toContain(`cannot read config file ${missing}`);
+  });
+
+  it('names a file that is not valid YAML', () => {
+    const file = writeConfig('broken.yaml', 'server:\n  port: [1, 2\n  host: x\n');
+    const err = configErrorOf(() => loadConfig({ env: {}, file }));
+    expect(err.message).toContain(`config file ${file} is not valid`);
+  });
+
+  it('names a file whose top level is not a mapping', () => {
+    const file = writeConfig('list.yaml', '- a\n- b\n');
+    const err = configErrorOf(() => loadConfig({ env: {}, file }));
+    expect(err.message).toContain(`config file ${file} is not valid: top level must be a mapping`);
+  });
+
+  it('names a JSON file that does not parse', () => {
+    const file = writeConfig('broken.json', '{"server": ');
+    expect(configErrorOf(() => loadConfig({ env: {}, file })).message).toContain(`config file ${file} is not valid`);
+  });
+
+  // Root reads any file, so this only means something for an ordinary user.
+  it.skipIf(process.getuid?.() === 0)('names a file it has no permission to read', () => {
+    const file = writeConfig('secret.yaml', 'server:\n  port: 1\n');
+    chmodSync(file, 0o000);
+    expect(configErrorOf(() => loadConfig({ env: {}, file })).message).toContain(`cannot read config file ${file}`);
+  });
+});
