@@ -129,7 +129,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = issue.path.join('.');
-      const from = sources.get(key) ?? (file ? `file ${file}` : 'defaults');
+      // An unknown key is reported on its parent: find which of its keys came from where.
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [key, k].filter(Boolean).join('.')) : [key];
+      const from = keys.map((k) => sources.get(k)).find(Boolean) ?? (file ? `file ${file}` : 'defaults');
       return `  ${key || '(root)'}: ${issue.message} (from ${from})`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -73,6 +73,8 @@ export class BenchClient implements Microphone {
   readonly spoken: SpokenUtterance[] = [];
   readonly errors: string[] = [];
   closed = false;
+  /** Called with the gap between consecutive agent frames of one reply (20 ms when smooth). */
+  onFrameGap: ((ms: number) => void) | null = null;
   private current: { enc: Encoded; startFrame: number; record: SpokenUtterance } | null = null;
   private reply: ReceivedReply | null = null;
   private listener: ClientListener = {};
@@ -182,6 +184,7 @@ export class BenchClient implements Microphone {
       const r = this.reply;
       if (r) {
         if (r.firstAudioAt === null) r.firstAudioAt = at;
+        else if (this.onFrameGap && r.lastAudioAt !== null) this.onFrameGap(at - r.lastAudioAt);
         r.lastAudioAt = at;
         r.frames++;
       }

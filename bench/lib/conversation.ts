@@ -31,7 +31,7 @@ export type ConversationResult = {
   micLatenessP99Ms: number;
 };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Small deterministic PRNG so runs are comparable. */
 export function mulberry32(seed: number): () => number {
@@ -46,7 +46,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Resolves on the next event a client listener reports, or null after `timeoutMs`. */
-class ReplyWatch {
+export class ReplyWatch {
   private startWaiter: ((r: ReceivedReply | null) => void) | null = null;
   private endWaiter: ((r: ReceivedReply | null) => void) | null = null;
 

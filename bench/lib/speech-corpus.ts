@@ -10,15 +10,22 @@ import { readWav, toMono } from '../../src/audio/wav.js';
 
 export const SAMPLE_RATE = 16000;
 
-/** One sentence each and no commas: flite leaves no pause long enough to split them. */
+/**
+ * One sentence each and no commas, so flite leaves no pause long enough to split them; and each
+ * starts from a clean silence (no breath or hum before the words), so the energy onset is the
+ * unambiguous start of speech.
+ */
 export const UTTERANCE_TEXTS = [
   'I would like to book a table for two tonight.',
-  'What time does the restaurant open tomorrow?',
   'Can you tell me the weather in Paris?',
-  'Please remind me to call my sister at five.',
-  'How long does it take to drive to the airport?',
   'I need a taxi to the train station.',
+  'Is the museum open on Sundays?',
+  'Book me a flight to Berlin next Monday.',
+  'I have a question about my bill.',
 ] as const;
+
+/** Any sound louder than this before the onset makes the onset ambiguous. */
+export const CLEAN_LEAD_IN_DBFS = -58;
 
 export type Utterance = {
   text: string;
@@ -27,6 +34,8 @@ export type Utterance = {
   /** Audio ms from the start of `samples` to the first / past the last speech-energy frame. */
   onsetMs: number;
   offsetMs: number;
+  /** Loudest 5 ms frame before the onset (dBFS), to check the lead-in is clean. */
+  leadInPeakDbfs: number;
 };
 
 /**
@@ -34,7 +43,7 @@ export type Utterance = {
  * The onset must open a run of at least 20 ms of such frames, so a click or a low hum before the
  * words does not count; the end is the last such frame (final consonants are short bursts).
  */
-export function speechBounds(samples: Int16Array, rate = SAMPLE_RATE): { onsetMs: number; offsetMs: number } {
+export function speechBounds(samples: Int16Array, rate = SAMPLE_RATE): { onsetMs: number; offsetMs: number; leadInPeakDbfs: number } {
   const frame = Math.round(rate * 0.005);
   const levels: number[] = [];
   for (let i = 0; i + frame <= samples.length; i += frame) {
@@ -53,7 +62,8 @@ export function speechBounds(samples: Int16Array, rate = SAMPLE_RATE): { onsetMs
   let last = levels.length - 1;
   while (last >= 0 && !(levels[last] >= threshold)) last--;
   if (first < 0 || last < first) throw new Error('no speech energy found in the synthesized utterance');
-  return { onsetMs: first * 5, offsetMs: (last + 1) * 5 };
+  const leadInPeakDbfs = first === 0 ? -Infinity : Math.max(...levels.slice(0, first));
+  return { onsetMs: first * 5, offsetMs: (last + 1) * 5, leadInPeakDbfs };
 }
 
 function flite(text: string): Int16Array {
@@ -97,7 +107,6 @@ function withNoise(speech: Int16Array, seed: number): Int16Array {
 export function buildCorpus(): Utterance[] {
   return UTTERANCE_TEXTS.map((text, i) => {
     const clean = flite(text);
-    const { onsetMs, offsetMs } = speechBounds(clean);
-    return { text, samples: withNoise(clean, 1000 + i), onsetMs, offsetMs };
+    return { text, samples: withNoise(clean, 1000 + i), ...speechBounds(clean) };
   });
 }

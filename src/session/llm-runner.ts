@@ -42,7 +42,8 @@ export async function runLlm(run: LlmRun): Promise<void> {
         run.handlers.onUsage(chunk.promptTokens, chunk.completionTokens);
       }
     }
-    if (calls.length === 0 || run.signal.aborted) return;
+    // Past the tool-round limit tools are no longer offered; calls the model makes anyway are dropped.
+    if (calls.length === 0 || run.signal.aborted || round >= maxRounds) return;
     await Promise.race([run.committed, aborted(run.signal)]);
     if (run.signal.aborted) return;
     messages.push({ role: 'assistant', content: text, toolCalls: calls });

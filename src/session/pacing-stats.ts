@@ -24,7 +24,7 @@ export class PacingStats {
   /** Lateness at quantile q (0..1) in ms, to bucket precision; 0 with no samples. */
   quantile(q: number): number {
     if (this.total === 0) return 0;
-    const rank = Math.ceil(q * this.total);
+    const rank = Math.max(1, Math.ceil(q * this.total));
     let seen = 0;
     for (let i = 0; i <= BUCKETS; i++) {
       seen += this.counts[i];

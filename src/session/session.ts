@@ -271,7 +271,7 @@ export class Session {
         this.timers.delete(effect.name);
         break;
       case 'state.changed':
-        this.deps.log.debug({ from: effect.from, to: effect.to, reason: effect.reason }, 'turn state');
+        this.deps.log.info({ turn_id: this.core.activeTurnId, from: effect.from, to: effect.to, reason: effect.reason, at: effect.at }, 'turn state');
         this.emit({ type: 'turn.state', from: effect.from, to: effect.to, reason: effect.reason });
         break;
       case 'llm.start':

@@ -44,6 +44,8 @@ export class TurnCore {
   private lastSpeechEndAt: number | null = null;
   /** The debounce came due while a partial was still waiting for its final. */
   private awaitingFinal = false;
+  /** Typed input arrived while a cut reply still waits for its heard words. */
+  private typedPending = false;
   private out: TurnEffect[] = [];
   private now = 0;
 
@@ -415,6 +417,11 @@ export class TurnCore {
     if (!reply) return;
     this.cut.delete(turnId);
     this.endReply(reply, 'interrupted', heardText(reply.chunks, playedMs), true);
+    if (this.typedPending && this.cut.size === 0) {
+      this.typedPending = false;
+      this.cancelTimer('debounce');
+      this.startReply('text', 'COMMITTED', 'typed input');
+    }
   }
 
   // ---- cancellation and barge-in ------------------------------------------------------------
@@ -487,7 +494,9 @@ export class TurnCore {
     this.awaitingFinal = false;
     this.transcript.addFinal({ text: trimmed, confidence: 1 }, this.now);
     this.emit({ type: 'transcript.final', text: trimmed, confidence: 1 });
-    this.startReply('text', 'COMMITTED', 'typed input');
+    // Typed over a speaking reply: answer once the heard part of it is in the context.
+    if (this.cut.size > 0) this.typedPending = true;
+    else this.startReply('text', 'COMMITTED', 'typed input');
   }
 
   private onAgentSay(text: string, reason: string): void {
