@@ -1,8 +1,6 @@
 // Real speech for VAD tests: TTS utterances placed between known silences, so the truth
 // (where speech is) comes from how the program was built, not from any detector.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { speak as speakText } from '../helpers/speech.js';
 import type { VadEvent, VadStream } from '../../src/vad/vad.js';
 
 export const RATE = 16_000;
@@ -10,14 +8,8 @@ export const FRAME_SAMPLES = 320;
 const MS = RATE / 1000;
 
 /** Speaks `text` with flite (kal16) or espeak-ng and returns it as PCM16 mono 16 kHz. */
-export function speak(dir: string, name: string, text: string, engine: 'flite' | 'espeak'): Int16Array {
-  const wav = join(dir, `${name}.wav`);
-  const raw = join(dir, `${name}.raw`);
-  if (engine === 'flite') execFileSync('flite', ['-voice', 'kal16', '-t', text, '-o', wav]);
-  else execFileSync('espeak-ng', ['-w', wav, text]);
-  execFileSync('sox', [wav, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-t', 'raw', raw]);
-  const bytes = readFileSync(raw);
-  return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+export function speak(_dir: string, _name: string, text: string, engine: 'flite' | 'espeak'): Int16Array {
+  return speakText(text, engine === 'flite' ? 'flite' : 'espeak-ng', RATE);
 }
 
 /** The part of a clip that is speech: first to last 10 ms block louder than -45 dBFS. */

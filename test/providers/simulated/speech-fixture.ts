@@ -1,5 +1,5 @@
 // Real synthetic speech for tests: flite utterances placed on a timeline with silence between them.
-import { execFileSync } from 'node:child_process';
+import { speak as speakText } from '../../helpers/speech.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,27 +13,8 @@ export function makeTempDir(): string {
 }
 
 /** Speaks `text` with flite and returns PCM16 mono at `sampleRate`. */
-export function speak(dir: string, text: string, sampleRate: number): Int16Array {
-  const base = path.join(dir, `utt-${fs.readdirSync(dir).length}`);
-  execFileSync('flite', ['-voice', 'kal16', '-t', text, '-o', `${base}.wav`]);
-  execFileSync('sox', [`${base}.wav`, '-r', String(sampleRate), '-c', '1', '-b', '16', `${base}-${sampleRate}.wav`]);
-  return readWavPcm16(fs.readFileSync(`${base}-${sampleRate}.wav`));
-}
-
-function readWavPcm16(file: Buffer): Int16Array {
-  let offset = 12;
-  while (offset + 8 <= file.length) {
-    const id = file.toString('ascii', offset, offset + 4);
-    const size = file.readUInt32LE(offset + 4);
-    if (id === 'data') {
-      const bytes = file.subarray(offset + 8, offset + 8 + size);
-      const out = new Int16Array(bytes.length >> 1);
-      for (let i = 0; i < out.length; i++) out[i] = bytes.readInt16LE(i * 2);
-      return out;
-    }
-    offset += 8 + size + (size & 1);
-  }
-  throw new Error('no data chunk in WAV');
+export function speak(_dir: string, text: string, sampleRate: number): Int16Array {
+  return speakText(text, 'flite', sampleRate);
 }
 
 /** `leadMs` of silence, then each utterance followed by `gapMs` of silence. */
