@@ -46,7 +46,8 @@ export interface ClientListener {
   onClose?(): void;
 }
 
-type Encoded = { utterance: Utterance; index: number; bytes: Buffer; frames: number };
+/** An utterance padded to whole frames, as bytes ready to send. */
+export type EncodedUtterance = { utterance: Utterance; index: number; bytes: Buffer; frames: number };
 
 const noiseBytes: Buffer = (() => {
   const n = noiseFloor(FRAME_SAMPLES * NOISE_FRAMES, 777);
@@ -54,7 +55,7 @@ const noiseBytes: Buffer = (() => {
 })();
 
 /** Pads to whole frames with the noise floor and keeps the bytes ready to send. */
-export function encodeUtterance(utterance: Utterance, index: number): Encoded {
+export function encodeUtterance(utterance: Utterance, index: number): EncodedUtterance {
   const frames = Math.ceil(utterance.samples.length / FRAME_SAMPLES);
   const bytes = Buffer.alloc(frames * FRAME_BYTES);
   noiseBytes.copy(bytes, 0, 0, Math.min(noiseBytes.length, bytes.length));
@@ -75,7 +76,7 @@ export class BenchClient implements Microphone {
   closed = false;
   /** Called with the gap between consecutive agent frames of one reply (20 ms when smooth). */
   onFrameGap: ((ms: number) => void) | null = null;
-  private current: { enc: Encoded; startFrame: number; record: SpokenUtterance } | null = null;
+  private current: { enc: EncodedUtterance; startFrame: number; record: SpokenUtterance } | null = null;
   private reply: ReceivedReply | null = null;
   private listener: ClientListener = {};
   private readyWaiter: ((id: string) => void) | null = null;
@@ -125,7 +126,7 @@ export class BenchClient implements Microphone {
    * Speaks `enc` from the next frame that starts at or after now. Returns its record, whose
    * times are known at once (the stream is real time); `sentUntil` is filled in when done.
    */
-  say(enc: Encoded): SpokenUtterance {
+  say(enc: EncodedUtterance): SpokenUtterance {
     const now = performance.now();
     const startFrame = Math.max(this.framesSent, Math.ceil((now - this.micT0) / FRAME_MS));
     const startAt = this.micT0 + startFrame * FRAME_MS;

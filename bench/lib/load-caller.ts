@@ -1,11 +1,8 @@
 // One simulated caller for the capacity step: speaks a real utterance, waits for the reply, and
 // either listens to it to the end or (one time in four) talks over it; then again, until told to
 // stop. Event driven (no polling), so a few hundred of them stay cheap.
-import type { BenchClient, ReceivedReply, SpokenUtterance } from './bench-client.js';
-import type { encodeUtterance } from './bench-client.js';
+import type { BenchClient, EncodedUtterance, ReceivedReply, SpokenUtterance } from './bench-client.js';
 import { ReplyWatch, sleep } from './conversation.js';
-
-type Encoded = ReturnType<typeof encodeUtterance>;
 
 export const BARGE_IN_SHARE = 0.25;
 
@@ -19,14 +16,14 @@ export class LoadMetrics {
 
 export async function runCaller(
   client: BenchClient,
-  utterances: Encoded[],
+  utterances: EncodedUtterance[],
   rng: () => number,
   metrics: LoadMetrics,
   stopped: () => boolean,
 ): Promise<void> {
   const watch = new ReplyWatch(client);
   const pick = () => utterances[Math.floor(rng() * utterances.length)];
-  const speakingLeft = (u: SpokenUtterance, enc: Encoded) => Math.max(0, u.startAt + (enc.bytes.length / 640) * 20 - performance.now());
+  const speakingLeft = (u: SpokenUtterance, enc: EncodedUtterance) => Math.max(0, u.startAt + enc.frames * 20 - performance.now());
   await sleep(rng() * 4000);
   let enc = pick();
   let said = client.say(enc);

@@ -15,11 +15,16 @@ export type ServerChild = {
 
 export async function spawnServerChild(root: string, outDir: string, args: string[] = []): Promise<ServerChild> {
   mkdirSync(outDir, { recursive: true });
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', join(root, 'bench', 'capacity-server.ts'), ...args], {
+  // e.g. PARLEY_BENCH_SERVER_FLAGS=--cpu-prof to profile the server under load.
+  const extra = (process.env.PARLEY_BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', '--expose-gc', join(root, 'bench', 'capacity-server.ts'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr!.pipe(createWriteStream(join(outDir, 'capacity-server.log')));
+  // The server's own log lines (and anything the flags above print) are kept for diagnosis.
+  const logFile = createWriteStream(join(outDir, 'capacity-server.log'));
+  child.stdout!.pipe(logFile);
+  child.stderr!.pipe(logFile);
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<{ port: number; pid: number; vad: string; vad_fallback: string | null }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('capacity server did not start within 60 s')), 60_000);

@@ -1,12 +1,7 @@
 // Real caller speech for the bench: flite speaks a few one-sentence requests; each is measured for
 // where its speech energy starts and stops, so a client that streams it knows the true onset and
 // end of speech on its own clock. A faint noise floor is mixed in, as a microphone would give.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Resampler } from '../../src/audio/resampler.js';
-import { readWav, toMono } from '../../src/audio/wav.js';
+import { speak } from '../../test/helpers/speech.js';
 
 export const SAMPLE_RATE = 16000;
 
@@ -67,23 +62,7 @@ export function speechBounds(samples: Int16Array, rate = SAMPLE_RATE): { onsetMs
 }
 
 function flite(text: string): Int16Array {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const file = join(dir, 'speech.wav');
-  try {
-    execFileSync('flite', ['-voice', 'kal16', '-t', text, '-o', file]);
-    const wav = readWav(readFileSync(file));
-    const mono = toMono(wav.samples, wav.channels);
-    if (wav.sampleRate === SAMPLE_RATE) return mono;
-    const r = new Resampler(wav.sampleRate, SAMPLE_RATE);
-    const a = r.process(mono);
-    const b = r.flush();
-    const out = new Int16Array(a.length + b.length);
-    out.set(a);
-    out.set(b, a.length);
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return speak(text, 'flite', SAMPLE_RATE);
 }
 
 /** Deterministic low-level white noise (about -71 dBFS RMS). */

@@ -30,13 +30,15 @@ export async function benchBargeIn(opts: { corpus: Utterance[]; sessions: number
   log(banner('2. Barge-in latency (in-process server, real Silero VAD)'));
   const server = await startInstrumentedParley();
   if (server.vadFallback) log(`\n!!!!! WARNING: Silero VAD could NOT be loaded; using the ${server.vad.kind} VAD: ${server.vadFallback} !!!!!\n`);
-  log(`${opts.sessions} concurrent sessions x ${opts.cycles} utterances; every utterance after a session's first talks over the reply 350-1150 ms into its audio.`);
+  log(`${opts.sessions} concurrent sessions x ${opts.cycles} utterances (after an unmeasured warm-up); every utterance after a session's first talks over the reply 350-1150 ms into its audio.`);
   const received: number[] = [];
   const sent: number[] = [];
   const endMsg: number[] = [];
   const parts: Record<string, number[]> = { detect_wait: [], vad_lag: [], to_clear: [], clear_to_end_msg: [] };
   let conv;
   try {
+    // One unmeasured conversation first: the first turn of a process runs cold (lazy compilation).
+    await runConversations({ url: server.url, corpus: opts.corpus, sessions: 1, cycles: 2, mode: 'bargein', seed: 99 });
     conv = await runConversations({
       url: server.url,
       corpus: opts.corpus,

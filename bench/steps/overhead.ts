@@ -34,10 +34,12 @@ export async function benchOverhead(opts: { corpus: Utterance[]; sessions: numbe
   log(banner('1. Orchestration overhead (critical path, in-process server, real Silero VAD)'));
   const server = await startInstrumentedParley();
   if (server.vadFallback) log(`\n!!!!! WARNING: Silero VAD could NOT be loaded; using the ${server.vad.kind} VAD: ${server.vadFallback} !!!!!\n`);
-  log(`${opts.sessions} concurrent sessions x ${opts.cycles} utterances; each reply is stopped by an interrupt 250 ms after its first audio.`);
+  log(`${opts.sessions} concurrent sessions x ${opts.cycles} utterances (after one unmeasured warm-up turn); each reply is stopped by an interrupt 250 ms after its first audio.`);
   const samples: { path: CriticalPath; serverV2v: number | null }[] = [];
   let conv;
   try {
+    // One unmeasured conversation first: the first turn of a process runs cold (lazy compilation).
+    await runConversations({ url: server.url, corpus: opts.corpus, sessions: 1, cycles: 1, mode: 'interrupt', seed: 99 });
     conv = await runConversations({
       url: server.url,
       corpus: opts.corpus,

@@ -103,7 +103,9 @@ export class Playout {
     const now = this.options.clock.now();
     // After an underrun, restart the grid now rather than bursting to catch up.
     if (this.nextDueAt < now) this.nextDueAt = now;
-    this.timer = this.options.clock.setTimeout(() => this.tick(), this.nextDueAt - now);
+    // A frame already due goes out now: a zero-delay timer would cost a millisecond or more.
+    if (this.nextDueAt <= now) this.tick();
+    else this.timer = this.options.clock.setTimeout(() => this.tick(), this.nextDueAt - now);
   }
 
   private tick(): void {

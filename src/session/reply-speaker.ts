@@ -59,19 +59,17 @@ export class ReplySpeaker {
   private async synthesize(chunkId: number, text: string): Promise<void> {
     const signal = this.abort.signal;
     let samples = 0;
-    let words: WordTiming[] | undefined;
+    const words: WordTiming[] = [];
     this.events.onRequest(chunkId);
     try {
       for await (const audio of this.tts.synthesize({ text, sampleRate: this.options.sampleRate, voice: this.options.voice, signal })) {
         if (signal.aborted) return;
-        if (audio.words?.length) {
-          words = [...(words ?? []), ...audio.words.map((w) => ({ ...w }))];
-        }
+        if (audio.words) words.push(...audio.words);
         samples += audio.samples.length;
         this.playout.push(this.turnId, audio.samples);
         const first = !this.gotAudio;
         this.gotAudio = true;
-        this.events.onAudio(chunkId, samplesToMs(samples, this.options.sampleRate), words, first);
+        this.events.onAudio(chunkId, samplesToMs(samples, this.options.sampleRate), words.length ? words : undefined, first);
         await this.playout.whenBelow(this.options.aheadMs);
       }
       if (!signal.aborted) this.events.onChunkDone(chunkId);

@@ -243,20 +243,23 @@ describe('Playout backpressure and bound', () => {
     const { clock, sent, playout } = setup();
     // 11 s in one-second pushes: frame k carries the value k + 1.
     for (let s = 0; s < 11; s++) playout.push('t1', frames(50, 1 + s * 50));
+    // frame 1 was due at once and left during the first push; 549 queued, 10 s kept
+    expect(sent.map((x) => x.frame[0])).toEqual([1]);
     expect(playout.queuedMs).toBe(10_000);
-    expect(playout.droppedSamples).toBe(RATE);
-    clock.advance(0);
-    expect(sent[0].frame[0]).toBe(51); // the first second is gone
+    expect(playout.droppedSamples).toBe(49 * FRAME);
+    clock.advance(20);
+    expect(sent[1].frame[0]).toBe(51); // frames 2–50 are gone
     clock.advance(20 * 499);
-    expect(sent).toHaveLength(500);
-    expect(sent[499].frame[0]).toBe(550);
-    expect(playout.droppedSamples).toBe(RATE);
+    expect(sent).toHaveLength(501);
+    expect(sent[500].frame[0]).toBe(550);
+    expect(playout.droppedSamples).toBe(49 * FRAME);
   });
 
   it('honours a smaller capacity', () => {
     const { playout } = setup(1);
     playout.push('t1', frames(60));
-    expect(playout.queuedMs).toBe(1000);
+    // 10 frames dropped on the way in, then the first kept frame left at once
     expect(playout.droppedSamples).toBe(10 * FRAME);
+    expect(playout.queuedMs).toBe(980);
   });
 });
