@@ -2,7 +2,8 @@
 // and a hold, with the server's pacing, event-loop delay, CPU and memory read around the hold and
 // the callers' own view (voice-to-voice, barge-in, send lateness) collected during it.
 import { BenchClient, encodeUtterance } from './bench-client.js';
-import { mulberry32, sleep } from './conversation.js';
+import { mulberry32 } from '../../test/helpers/random.js';
+import { sleep } from './conversation.js';
 import { LoadMetrics, runCaller } from './load-caller.js';
 import { MicScheduler } from './mic-scheduler.js';
 import { getJson, post, type ServerChild } from './server-child.js';

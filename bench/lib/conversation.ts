@@ -7,6 +7,7 @@
 import { BenchClient, encodeUtterance, type ReceivedReply, type SpokenUtterance } from './bench-client.js';
 import { MicScheduler } from './mic-scheduler.js';
 import type { Utterance } from './speech-corpus.js';
+import { mulberry32 } from '../../test/helpers/random.js';
 
 export type ConversationMode = 'interrupt' | 'bargein';
 
@@ -33,17 +34,6 @@ export type ConversationResult = {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Small deterministic PRNG so runs are comparable. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Resolves on the next event a client listener reports, or null after `timeoutMs`. */
 export class ReplyWatch {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { SentenceChunker, type SentenceChunkerOptions } from '../../src/turn/sentence-chunker.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const EVERY_SENTENCE: SentenceChunkerOptions = { firstChunkMinChars: 1, chunkMinChars: 1 };
 const DEFAULTS: SentenceChunkerOptions = { firstChunkMinChars: 12, chunkMinChars: 40 };
@@ -9,17 +10,7 @@ function whole(text: string, options: SentenceChunkerOptions): string[] {
   return [...c.push(text), ...c.flush()];
 }
 
-/** Small seeded PRNG (mulberry32) so random token splits are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function tokenized(text: string, options: SentenceChunkerOptions, seed: number): string[] {
   const rand = rng(seed);

@@ -3,16 +3,9 @@ import { EnergyVad, defaultEnergyMeterOptions } from '../../src/vad/energy-vad.j
 import type { VadEvent } from '../../src/vad/vad.js';
 import { defaultVadSettings } from '../../src/vad/vad.js';
 import { noise, pushFrames, silence, tone } from './speech-fixture.js';
+import { concatPcm } from '../../src/audio/pcm.js';
 
-function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Int16Array[]): Int16Array => concatPcm(parts);
 
 describe('EnergyVad', () => {
   it('is the energy kind with a noise-tracking meter by default', () => {

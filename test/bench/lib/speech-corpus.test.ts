@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { noiseFloor, speechBounds } from '../../../bench/lib/speech-corpus.js';
+import { concatPcm } from '../../../src/audio/pcm.js';
 
 const RATE = 16000;
 
@@ -8,15 +9,7 @@ function tone(ms: number, dbfs: number, hz = 220): Int16Array {
   return Int16Array.from({ length: (ms * RATE) / 1000 }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * hz * i) / RATE)));
 }
 
-function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Int16Array[]): Int16Array => concatPcm(parts);
 
 describe('speechBounds', () => {
   it('finds the onset and end of a loud segment', () => {
