@@ -178,6 +178,9 @@ function onMessage(m) {
       addTurn(m.turn);
       callerStale = true;
       break;
+    case 'settings_updated':
+      showSettings(m.settings);
+      break;
     case 'error':
       showError(m.code, m.message);
       if (m.code === 'session_not_found') {

@@ -148,6 +148,10 @@ describe('browser protocol: validation and robustness', () => {
     await client.waitFor(() => errors().filter((e) => e.code === 'invalid_message').length >= 2);
     expect(errors().every((e) => e.recoverable === true)).toBe(true);
     expect(String(errors().find((e) => String(e.message).includes('debounce_ms'))?.message)).toContain('settings.debounce_ms');
+    // a valid change is applied and answered with the settings in force
+    client.send({ type: 'update_settings', settings: { debounce_ms: 600, min_interruption_ms: 150 } });
+    const updated = await client.waitFor((m) => m.type === 'settings_updated');
+    expect(updated.settings).toMatchObject({ debounce_ms: 600, min_interruption_ms: 150, vad_threshold: 0.5 });
     // still alive: a typed turn works
     client.send({ type: 'text_input', text: 'What time is it?' });
     const done = await client.waitFor((m) => m.type === 'turn_complete', 20000);

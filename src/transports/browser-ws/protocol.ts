@@ -85,6 +85,7 @@ export type ServerMessage =
       /** The turn state right now (useful after a resume). */
       state: string;
     }
+  | { type: 'settings_updated'; settings: Required<WireSettings> }
   | { type: 'state_change'; from: string; to: string; reason: string; at: number }
   | { type: 'transcript_partial'; text: string }
   | { type: 'transcript_final'; text: string; confidence: number }

@@ -62,6 +62,7 @@ export class VoiceConnection implements SessionOwner {
   private outputRate = 0;
   private heartbeat: TimerHandle | null = null;
   private lastPongAt: number;
+  private nextPingAt: number;
   private closed = false;
   private log: Logger;
 
@@ -71,6 +72,7 @@ export class VoiceConnection implements SessionOwner {
   ) {
     this.log = deps.log;
     this.lastPongAt = deps.clock.now();
+    this.nextPingAt = this.lastPongAt + deps.heartbeatIntervalMs;
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'voice socket error'));
@@ -125,6 +127,7 @@ export class VoiceConnection implements SessionOwner {
       case 'update_settings': {
         const o = fromWire(msg.settings);
         session.updateSettings(o.turn, o.vad, o.systemPrompt);
+        this.send({ type: 'settings_updated', settings: this.wireSettings(session) });
         break;
       }
       case 'end_session':
@@ -184,7 +187,7 @@ export class VoiceConnection implements SessionOwner {
       protocol_version: PROTOCOL_VERSION,
       input_sample_rate: this.inputRate,
       output_sample_rate: this.outputRate,
-      settings: toWire(session.turnSettings, session.currentVadSettings, session.greeting, session.currentSystemPrompt),
+      settings: this.wireSettings(session),
       engines: this.deps.engines,
       state: session.state,
     });
@@ -215,6 +218,10 @@ export class VoiceConnection implements SessionOwner {
     if (out.length > 0) this.ws.send(pcm16ToBytes(out), { binary: true });
   }
 
+  private wireSettings(session: Session) {
+    return toWire(session.turnSettings, session.currentVadSettings, session.greeting, session.currentSystemPrompt);
+  }
+
   /** Another connection resumed our session. */
   takeover(): void {
     this.log.info({}, 'session resumed on another connection');
@@ -239,17 +246,25 @@ export class VoiceConnection implements SessionOwner {
     }
   }
 
+  /** Pings every interval; closes exactly when the pong deadline passes, whichever comes first. */
   private scheduleHeartbeat(): void {
+    const now = this.deps.clock.now();
+    const deadline = this.lastPongAt + this.deps.heartbeatTimeoutMs;
+    const wait = Math.max(0, Math.min(this.nextPingAt, deadline) - now);
     this.heartbeat = this.deps.clock.setTimeout(() => {
       if (this.closed) return;
-      if (this.deps.clock.now() - this.lastPongAt >= this.deps.heartbeatTimeoutMs) {
+      const at = this.deps.clock.now();
+      if (at - this.lastPongAt >= this.deps.heartbeatTimeoutMs) {
         this.log.info({}, 'closing voice socket: no pong');
         this.ws.close(4000, 'heartbeat timeout');
         return;
       }
-      this.send({ type: 'ping', t: this.deps.wallTime(this.deps.clock.now()) });
+      if (at >= this.nextPingAt) {
+        this.send({ type: 'ping', t: Math.round(this.deps.wallTime(at)) });
+        this.nextPingAt = at + this.deps.heartbeatIntervalMs;
+      }
       this.scheduleHeartbeat();
-    }, Math.min(this.deps.heartbeatIntervalMs, this.deps.heartbeatTimeoutMs));
+    }, wait);
   }
 
   private onClose(): void {
