@@ -23,7 +23,7 @@ type Reply = {
   /** LLM text not yet given to the chunker (held while SPECULATIVE). */
   held: string;
   chunker: SentenceChunker;
-  chunks: (SpokenChunk & { id: number })[];
+  chunks: (SpokenChunk & { id: number; done: boolean })[];
   toolMessages: ChatMessage[];
   llmDone: boolean;
   ttsEnded: boolean;
@@ -121,8 +121,11 @@ export class TurnCore {
       case 'tts.audio':
         this.onTtsAudio(input.turnId, input.chunkId, input.durationMs, input.words);
         break;
-      case 'tts.done':
+      case 'tts.done': {
+        const chunk = (this.reply?.id === input.turnId ? this.reply : this.cut.get(input.turnId))?.chunks[input.chunkId];
+        if (chunk) chunk.done = true;
         break;
+      }
       case 'tts.error':
         this.emit({ type: 'log', level: 'warn', message: 'tts chunk failed', data: { turnId: input.turnId, chunkId: input.chunkId, error: input.message } });
         break;
@@ -344,7 +347,7 @@ export class TurnCore {
 
   private queueChunk(reply: Reply, text: string): void {
     const id = reply.chunks.length;
-    reply.chunks.push({ id, text, durationMs: 0 });
+    reply.chunks.push({ id, text, durationMs: 0, done: false });
     this.emit({ type: 'tts.speak', turnId: reply.id, chunkId: id, text });
   }
 
@@ -416,7 +419,7 @@ export class TurnCore {
     const reply = this.cut.get(turnId);
     if (!reply) return;
     this.cut.delete(turnId);
-    this.endReply(reply, 'interrupted', heardText(reply.chunks, playedMs), true);
+    this.endReply(reply, 'interrupted', heardText(spokenSoFar(reply.chunks), playedMs), true);
     if (this.typedPending && this.cut.size === 0) {
       this.typedPending = false;
       this.cancelTimer('debounce');
@@ -562,4 +565,19 @@ export class TurnCore {
   private emit(effect: TurnEffect): void {
     this.out.push(effect);
   }
+}
+
+/** Assumed speaking rate for text whose audio is not all synthesized yet (about 15 characters/s). */
+const DEFAULT_MS_PER_CHAR = 65;
+
+/**
+ * A chunk cut while still being synthesized has audio for only part of its text. With word timings
+ * that is exact; without, its full length is estimated from the reply's finished chunks (or a
+ * typical speaking rate), so playing all the audio so far does not count the unsynthesized words.
+ */
+function spokenSoFar(chunks: readonly (SpokenChunk & { done: boolean })[]): SpokenChunk[] {
+  const finished = chunks.filter((c) => c.done && c.durationMs > 0);
+  const chars = finished.reduce((n, c) => n + c.text.length, 0);
+  const msPerChar = chars > 0 ? finished.reduce((n, c) => n + c.durationMs, 0) / chars : DEFAULT_MS_PER_CHAR;
+  return chunks.map((c) => (c.done || c.words?.length ? c : { text: c.text, durationMs: Math.max(c.durationMs, c.text.length * msPerChar) }));
 }

@@ -216,6 +216,31 @@ describe('TurnCore: barge-in and the heard-words rule', () => {
     ]);
   });
 
+  it('counts only synthesized words when the cut chunk was still being synthesized', () => {
+    const h = new TurnHarness();
+    const reply = 'Sure thing. I can book that table for you tonight at seven, and I will send you a confirmation.';
+    const start = toSpeculative(h);
+    h.llmReply(start.turnId, reply);
+    h.at(1850);
+    const speaks = h.of('tts.speak').filter((e) => e.turnId === start.turnId);
+    expect(speaks.length).toBe(2);
+    // chunk 0 done at 50 ms/char; chunk 1 has only 500 ms of audio so far (no word timings)
+    h.send({ type: 'tts.audio', turnId: start.turnId, chunkId: 0, durationMs: speaks[0].text.length * 50 });
+    h.send({ type: 'tts.done', turnId: start.turnId, chunkId: 0 });
+    h.send({ type: 'tts.audio', turnId: start.turnId, chunkId: 1, durationMs: 500 });
+    h.send({ type: 'playback.started', turnId: start.turnId });
+    h.at(2500, { type: 'vad.speech_start', at: 2430 });
+    // everything synthesized so far was played
+    h.send({ type: 'playback.cleared', turnId: start.turnId, playedMs: speaks[0].text.length * 50 + 500 });
+    const heard = h.last('turn.ended')!.heardText;
+    // chunk 0 whole, then about 10 characters of chunk 1 (500 ms at the reply's 50 ms/char)
+    expect(heard.startsWith(speaks[0].text)).toBe(true);
+    const rest = heard.slice(speaks[0].text.length).trim();
+    expect(speaks[1].text.startsWith(rest)).toBe(true);
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.length).toBeLessThanOrEqual(12);
+  });
+
   it('barge-in right at the first frame keeps nothing of the reply', () => {
     const h = new TurnHarness();
     const turnId = toSpeaking(h);
