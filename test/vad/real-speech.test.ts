@@ -1,32 +1,28 @@
 // Both detectors on real synthesized speech placed at known positions between silences.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnergyVad } from '../../src/vad/energy-vad.js';
 import { SileroVad } from '../../src/vad/silero-vad.js';
 import type { Vad, VadEvent } from '../../src/vad/vad.js';
 import { defaultVadSettings } from '../../src/vad/vad.js';
 import type { Program, Segment } from './speech-fixture.js';
-import { mix, noise, program, pushFrames, segments, silence, speak, tone } from './speech-fixture.js';
+import { speak } from '../helpers/speech.js';
+import { mix, noise, program, pushFrames, segments, silence, tone } from './speech-fixture.js';
 
-let dir: string;
 let speech: Program;
 let silero: SileroVad;
 const energy = new EnergyVad();
 
 beforeAll(async () => {
-  dir = mkdtempSync(tmpdir() + '/parley-');
-  const u1 = speak(dir, 'u1', 'Hello there how are you doing today', 'flite');
-  const u2 = speak(dir, 'u2', 'I would like to book a table for two', 'espeak');
-  const u3 = speak(dir, 'u3', 'Can you hear me now', 'flite');
-  const u4 = speak(dir, 'u4', 'Thank you very much goodbye', 'espeak');
+  const u1 = speak('Hello there how are you doing today', 'flite');
+  const u2 = speak('I would like to book a table for two', 'espeak-ng');
+  const u3 = speak('Can you hear me now', 'flite');
+  const u4 = speak('Thank you very much goodbye', 'espeak-ng');
   speech = program([1000, u1, 1200, u2, 900, u3, 1500, u4, 1000]);
   silero = await SileroVad.load();
 });
 
 afterAll(async () => {
   await silero?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function detect(vad: Vad, pcm: Int16Array): Promise<VadEvent[]> {

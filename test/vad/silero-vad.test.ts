@@ -9,7 +9,8 @@ import { SileroWorkerModel, defaultSileroModelPath } from '../../src/vad/silero-
 import { SileroVad } from '../../src/vad/silero-vad.js';
 import type { VadEvent } from '../../src/vad/vad.js';
 import { defaultVadSettings } from '../../src/vad/vad.js';
-import { FRAME_SAMPLES, mix, noise, program, pushFrames, speak, tone } from './speech-fixture.js';
+import { speak } from '../helpers/speech.js';
+import { FRAME_SAMPLES, mix, noise, program, pushFrames, tone } from './speech-fixture.js';
 
 let dir: string;
 let signals: Int16Array[];
@@ -17,8 +18,8 @@ let utterance: Int16Array;
 
 beforeAll(() => {
   dir = mkdtempSync(tmpdir() + '/parley-');
-  utterance = program([500, speak(dir, 'a', 'Please call me back tomorrow morning', 'flite'), 700]).pcm;
-  const other = program([300, speak(dir, 'b', 'What time does the store open', 'espeak'), 900]).pcm;
+  utterance = program([500, speak('Please call me back tomorrow morning', 'flite'), 700]).pcm;
+  const other = program([300, speak('What time does the store open', 'espeak-ng'), 900]).pcm;
   const n = Math.min(utterance.length, other.length);
   signals = [
     utterance.subarray(0, n),

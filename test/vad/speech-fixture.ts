@@ -1,16 +1,10 @@
 // Real speech for VAD tests: TTS utterances placed between known silences, so the truth
 // (where speech is) comes from how the program was built, not from any detector.
-import { speak as speakText } from '../helpers/speech.js';
 import type { VadEvent, VadStream } from '../../src/vad/vad.js';
 
 export const RATE = 16_000;
 export const FRAME_SAMPLES = 320;
 const MS = RATE / 1000;
-
-/** Speaks `text` with flite (kal16) or espeak-ng and returns it as PCM16 mono 16 kHz. */
-export function speak(_dir: string, _name: string, text: string, engine: 'flite' | 'espeak'): Int16Array {
-  return speakText(text, engine === 'flite' ? 'flite' : 'espeak-ng', RATE);
-}
 
 /** The part of a clip that is speech: first to last 10 ms block louder than -45 dBFS. */
 export function audibleSpan(clip: Int16Array): { startMs: number; endMs: number } {

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/clock.js';
 import { SimulatedStt, type SimulatedSttOptions } from '../../../src/providers/simulated/simulated-stt.js';
 import type { SttEvent, SttStream } from '../../../src/providers/types.js';
-import { audibleExtent, makeTempDir, speak, timeline, type Placement, type SpeechTimeline } from './speech-fixture.js';
+import { speak } from '../../helpers/speech.js';
+import { audibleExtent, timeline, type Placement, type SpeechTimeline } from './speech-fixture.js';
 
 const TEXTS = ['hello there how are you', 'what is the weather like in paris today', 'thank you very much'];
 const FINAL_DELAY = 250;
@@ -46,10 +47,9 @@ describe('SimulatedStt on real speech', () => {
   let audible16: Placement[];
 
   beforeAll(() => {
-    const dir = makeTempDir();
-    const utterances16 = TEXTS.map((t) => speak(dir, t, 16000));
+    const utterances16 = TEXTS.map((t) => speak(t, 'flite', 16000));
     speech16 = timeline(utterances16, 16000, 500, 1000);
-    speech8 = timeline(TEXTS.map((t) => speak(dir, t, 8000)), 8000, 500, 1000);
+    speech8 = timeline(TEXTS.map((t) => speak(t, 'flite', 8000)), 8000, 500, 1000);
     // Where each utterance is clearly audible, measured on peaks rather than on frame energy.
     audible16 = utterances16.map((u, i) => {
       const extent = audibleExtent(u, 16000, 1000);

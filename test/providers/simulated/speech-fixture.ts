@@ -1,21 +1,8 @@
 // Real synthetic speech for tests: flite utterances placed on a timeline with silence between them.
-import { speak as speakText } from '../../helpers/speech.js';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 export type Placement = { startMs: number; endMs: number };
 
 export type SpeechTimeline = { samples: Int16Array; sampleRate: number; placements: Placement[] };
-
-export function makeTempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'parley-'));
-}
-
-/** Speaks `text` with flite and returns PCM16 mono at `sampleRate`. */
-export function speak(_dir: string, text: string, sampleRate: number): Int16Array {
-  return speakText(text, 'flite', sampleRate);
-}
 
 /** `leadMs` of silence, then each utterance followed by `gapMs` of silence. */
 export function timeline(utterances: Int16Array[], sampleRate: number, leadMs: number, gapMs: number): SpeechTimeline {
