@@ -6,7 +6,7 @@ import type { Playout } from './playout.js';
 
 export interface ReplySpeakerEvents {
   onRequest(chunkId: number): void;
-  onAudio(chunkId: number, durationMs: number, words: WordTiming[] | undefined, first: boolean): void;
+  onAudio(chunkId: number, durationMs: number, words: readonly WordTiming[] | undefined, first: boolean): void;
   onChunkDone(chunkId: number): void;
   onChunkError(chunkId: number, message: string): void;
 }
@@ -60,16 +60,21 @@ export class ReplySpeaker {
     const signal = this.abort.signal;
     let samples = 0;
     const words: WordTiming[] = [];
+    // What the turn core holds; replaced (never mutated) when new word timings arrive.
+    let heardWords: readonly WordTiming[] | undefined;
     this.events.onRequest(chunkId);
     try {
       for await (const audio of this.tts.synthesize({ text, sampleRate: this.options.sampleRate, voice: this.options.voice, signal })) {
         if (signal.aborted) return;
-        if (audio.words) words.push(...audio.words);
+        if (audio.words?.length) {
+          words.push(...audio.words);
+          heardWords = words.slice();
+        }
         samples += audio.samples.length;
         this.playout.push(this.turnId, audio.samples);
         const first = !this.gotAudio;
         this.gotAudio = true;
-        this.events.onAudio(chunkId, samplesToMs(samples, this.options.sampleRate), words.length ? words : undefined, first);
+        this.events.onAudio(chunkId, samplesToMs(samples, this.options.sampleRate), heardWords, first);
         await this.playout.whenBelow(this.options.aheadMs);
       }
       if (!signal.aborted) this.events.onChunkDone(chunkId);

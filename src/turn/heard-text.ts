@@ -11,7 +11,7 @@
 // A chunk with no audio (durationMs <= 0) was never heard.
 import type { WordTiming } from '../providers/types.js';
 
-export type SpokenChunk = { text: string; durationMs: number; words?: WordTiming[] /* relative to the chunk start */ };
+export type SpokenChunk = { text: string; durationMs: number; words?: readonly WordTiming[] /* relative to the chunk start */ };
 
 export function heardText(chunks: readonly SpokenChunk[], playedMs: number): string {
   if (!(playedMs > 0)) return '';

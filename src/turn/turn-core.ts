@@ -293,7 +293,16 @@ export class TurnCore {
 
   private startReply(origin: ReplyOrigin, to: 'SPECULATIVE' | 'COMMITTED', reason: string): void {
     const userText = this.transcript.text;
-    const reply: Reply = {
+    const reply = this.newReply(origin, userText);
+    this.go(to, reason);
+    this.emit({ type: 'llm.start', turnId: reply.id, messages: [...this.context, { role: 'user', content: userText }] });
+    if (to === 'COMMITTED') this.enterCommitted(reply);
+    else if (this.settings.speculativeHoldMs <= 0) this.commit('no speculative hold');
+    else this.setTimer('commit', this.now + this.settings.speculativeHoldMs);
+  }
+
+  private newReply(origin: ReplyOrigin, userText: string): Reply {
+    this.reply = {
       id: `turn-${++this.turnSeq}`,
       origin,
       userText,
@@ -305,12 +314,7 @@ export class TurnCore {
       llmDone: false,
       ttsEnded: false,
     };
-    this.reply = reply;
-    this.go(to, reason);
-    this.emit({ type: 'llm.start', turnId: reply.id, messages: [...this.context, { role: 'user', content: userText }] });
-    if (to === 'COMMITTED') this.enterCommitted(reply);
-    else if (this.settings.speculativeHoldMs <= 0) this.commit('no speculative hold');
-    else this.setTimer('commit', this.now + this.settings.speculativeHoldMs);
+    return this.reply;
   }
 
   private commit(reason: string): void {
@@ -507,19 +511,10 @@ export class TurnCore {
       this.emit({ type: 'log', level: 'info', message: 'agent.say skipped: the caller is already talking', data: { reason } });
       return;
     }
-    const reply: Reply = {
-      id: `turn-${++this.turnSeq}`,
-      origin: 'greeting',
-      userText: '',
-      agentText: text,
-      held: '',
-      chunker: new SentenceChunker(this.settings),
-      chunks: [],
-      toolMessages: [],
-      llmDone: true,
-      ttsEnded: false,
-    };
-    this.reply = reply;
+    // No LLM: the text is the whole reply.
+    const reply = this.newReply('greeting', '');
+    reply.agentText = text;
+    reply.llmDone = true;
     this.go('COMMITTED', reason);
     this.emit({ type: 'turn.committed', turnId: reply.id });
     this.emit({ type: 'agent.text', turnId: reply.id, text, final: false });

@@ -15,7 +15,7 @@ export type TurnInput =
   | { type: 'llm.done'; turnId: string }
   | { type: 'llm.error'; turnId: string; message: string }
   /** Audio for one chunk was produced by TTS (cumulative duration of that chunk so far). */
-  | { type: 'tts.audio'; turnId: string; chunkId: number; durationMs: number; words?: WordTiming[] }
+  | { type: 'tts.audio'; turnId: string; chunkId: number; durationMs: number; words?: readonly WordTiming[] }
   | { type: 'tts.done'; turnId: string; chunkId: number }
   | { type: 'tts.error'; turnId: string; chunkId: number; message: string }
   /** The first frame of the turn's audio left for the caller. */
