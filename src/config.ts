@@ -4,12 +4,27 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SUPPORTED_SAMPLE_RATES } from './audio/pcm.js';
+import { budgetsSchema, displayCurrencySchema, priceTableSchema } from './usage/index.js';
+import { checkProviderSetup, providerChainsSchema, providersSchema, resilienceSchema, type ProviderChains } from './config-providers.js';
 
 const ms = (max: number) => z.number().int().min(0).max(max);
 const sampleRate = z
   .number()
   .int()
   .refine((r) => (SUPPORTED_SAMPLE_RATES as readonly number[]).includes(r), `must be one of ${SUPPORTED_SAMPLE_RATES.join(', ')}`);
+
+const agentSchema = z
+  .object({
+    name: z.string().min(1).default('assistant'),
+    systemPrompt: z.string().default('You are Parley, a friendly voice assistant. Answer briefly, in one to three spoken sentences.'),
+    greeting: z.string().nullable().default('Hello! I am Parley. How can I help you today?'),
+    voice: z.string().optional(),
+    /** This agent's provider chains; kinds left out use `providers.*`. */
+    providers: providerChainsSchema.optional(),
+  })
+  .strict();
+
+export type AgentConfig = z.infer<typeof agentSchema>;
 
 export const configSchema = z
   .object({
@@ -54,23 +69,23 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    agent: z
+    /** The default agent (`start_session` without `agent`). */
+    agent: agentSchema.prefault({}),
+    /** More agents, chosen by name in `start_session.agent`. */
+    agents: z.array(agentSchema).default([]),
+    providers: providersSchema,
+    resilience: resilienceSchema,
+    usage: z
       .object({
-        name: z.string().min(1).default('assistant'),
-        systemPrompt: z.string().default('You are Parley, a friendly voice assistant. Answer briefly, in one to three spoken sentences.'),
-        greeting: z.string().nullable().default('Hello! I am Parley. How can I help you today?'),
-        voice: z.string().optional(),
+        /** Prices merged over the built-in list prices (USD), keyed `provider/model`. */
+        prices: priceTableSchema.partial().optional(),
+        /** How costs are shown (they are kept in USD). */
+        currency: displayCurrencySchema.default({ code: 'USD', perUsd: 1 }),
       })
       .strict()
       .prefault({}),
-    providers: z
-      .object({
-        stt: z.enum(['simulated']).default('simulated'),
-        llm: z.enum(['simulated']).default('simulated'),
-        tts: z.enum(['simulated']).default('simulated'),
-      })
-      .strict()
-      .prefault({}),
+    /** Spending budgets by agent name (USD per UTC day / month, with optional hard limits). */
+    budgets: budgetsSchema.default({}),
     simulated: z
       .object({
         sttFinalDelayMs: ms(10_000).default(150),
@@ -90,6 +105,32 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
+export function allAgents(config: Config): AgentConfig[] {
+  return [config.agent, ...config.agents];
+}
+
+/** The provider chains an agent uses: its own where it names them, the global ones otherwise. */
+export function resolveChains(config: Config, agent: AgentConfig): ProviderChains {
+  return {
+    stt: agent.providers?.stt ?? config.providers.stt,
+    llm: agent.providers?.llm ?? config.providers.llm,
+    tts: agent.providers?.tts ?? config.providers.tts,
+  };
+}
+
+function checkAgents(config: Config): string[] {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const agent of allAgents(config)) {
+    if (seen.has(agent.name)) problems.push(`agents: the name "${agent.name}" is used twice`);
+    seen.add(agent.name);
+  }
+  for (const name of Object.keys(config.budgets)) {
+    if (!seen.has(name)) problems.push(`budgets.${name}: there is no agent called "${name}"`);
+  }
+  return problems;
+}
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -104,6 +145,9 @@ const ENV_ALIASES: Record<string, string> = {
   PARLEY_HOST: 'server.host',
   LOG_LEVEL: 'logLevel',
   PARLEY_VAD: 'vad.engine',
+  PARLEY_STT: 'providers.stt',
+  PARLEY_LLM: 'providers.llm',
+  PARLEY_TTS: 'providers.tts',
 };
 
 export interface LoadOptions {
@@ -136,7 +180,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const config = parsed.data;
+  const problems = checkAgents(config);
+  problems.push(...checkProviderSetup(config.providers, [config.providers, ...allAgents(config).map((a) => resolveChains(config, a))], env));
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return config;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

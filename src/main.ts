@@ -6,14 +6,24 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './api/server.js';
 import { systemClock, type Clock } from './clock.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { allAgents, ConfigError, loadConfig, resolveChains, type AgentConfig, type Config } from './config.js';
+import { VENDOR_KEY_ENV, type SttEngine, type TtsEngine } from './config-providers.js';
+import { Metrics } from './metrics/metrics.js';
+import { CartesiaTts } from './providers/cartesia/cartesia-tts.js';
+import { DeepgramStt } from './providers/deepgram/deepgram-stt.js';
+import { DeepgramTts } from './providers/deepgram/deepgram-tts.js';
+import { ElevenLabsTts } from './providers/elevenlabs/elevenlabs-tts.js';
+import { OpenAiLlm } from './providers/openai/openai-llm.js';
+import { OpenAiTranscriber } from './providers/openai/openai-transcriber.js';
+import { LlmChain, ProviderHealth, ReconnectingStt, TtsChain, type ResilienceReporter } from './resilience/index.js';
+import { BudgetLedger, CallUsage, DEFAULT_PRICES, DisplayCurrency, MeteredLlm, MeteredStt, MeteredTts, mergePriceTables, PriceTable, TierSwitchLlm, TierSwitchTts } from './usage/index.js';
 import { createLogger, type Logger } from './log.js';
 import { SimulatedLlm, SimulatedStt, SimulatedTts } from './providers/simulated/index.js';
 import type { LlmProvider, SttProvider, TtsProvider } from './providers/types.js';
 import { PacingStats } from './session/pacing-stats.js';
 import { Session } from './session/session.js';
 import { SessionRegistry } from './session/session-registry.js';
-import { UnknownAgentError } from './transports/browser-ws/voice-connection.js';
+import { SessionRefusedError, UnknownAgentError } from './transports/browser-ws/voice-connection.js';
 import { currentTimeTool } from './tools/builtin-tools.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 import type { TurnSettings } from './turn/turn-inputs.js';
@@ -24,9 +34,14 @@ export interface ParleyParts {
   clock?: Clock;
   log?: Logger;
   vad?: Vad;
+  /** Engines used as they are for every call (tests, benchmarks): no chain, no metering. */
   stt?: SttProvider;
   llm?: LlmProvider;
   tts?: TtsProvider;
+  /** Where vendor keys are read from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Wall-clock ms epoch for budget windows; default Date.now. */
+  wallNow?: () => number;
 }
 
 export interface Parley {
@@ -34,6 +49,8 @@ export interface Parley {
   pacing: PacingStats;
   registry: SessionRegistry;
   vad: Vad;
+  health: ProviderHealth;
+  ledger: BudgetLedger;
   close(reason?: string): Promise<void>;
 }
 
@@ -47,17 +64,124 @@ export function packageRoot(): string {
   return dir;
 }
 
+/** The concrete engines by name, built once and shared by every call (STT streams are per call). */
+class Engines {
+  private readonly llms = new Map<string, LlmProvider>();
+  private readonly ttss = new Map<string, TtsProvider>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  private key(vendor: keyof typeof VENDOR_KEY_ENV): string {
+    const key = this.env[VENDOR_KEY_ENV[vendor]];
+    if (!key) throw new ConfigError(`${vendor} needs the environment variable ${VENDOR_KEY_ENV[vendor]}`);
+    return key;
+  }
+
+  /** A fresh STT engine for one call (`tag` labels the call at the vendor). */
+  stt(name: SttEngine, tag: string): { engine: SttProvider; model: string } {
+    const p = this.config.providers;
+    const sim = this.config.simulated;
+    switch (name) {
+      case 'simulated':
+        return { engine: new SimulatedStt({ clock: this.clock, script: sim.script, finalDelayMs: sim.sttFinalDelayMs }), model: 'simulated' };
+      case 'deepgram': {
+        const d = p.deepgram;
+        const engine = new DeepgramStt({
+          apiKey: this.key('deepgram'),
+          baseUrl: d.baseUrl,
+          model: d.model,
+          language: d.language,
+          endpointingMs: d.endpointingMs,
+          ...(d.utteranceEndMs === null ? {} : { utteranceEndMs: d.utteranceEndMs }),
+          tag,
+        });
+        return { engine, model: d.model };
+      }
+      case 'openai':
+        return {
+          engine: new OpenAiTranscriber({ apiKey: this.key('openai'), baseUrl: p.openai.baseUrl, model: p.openai.transcriptionModel }),
+          model: p.openai.transcriptionModel,
+        };
+    }
+  }
+
+  llm(name: string): LlmProvider {
+    let engine = this.llms.get(name);
+    if (!engine) {
+      engine = this.buildLlm(name);
+      this.llms.set(name, engine);
+    }
+    return engine;
+  }
+
+  private buildLlm(name: string): LlmProvider {
+    const p = this.config.providers;
+    const sim = this.config.simulated;
+    if (name === 'simulated') return new SimulatedLlm({ clock: this.clock, ttftMs: sim.llmTtftMs, tokensPerSecond: sim.llmTokensPerSecond });
+    if (name === 'openai') {
+      return new OpenAiLlm({ apiKey: this.key('openai'), baseUrl: p.openai.baseUrl, model: p.openai.model, temperature: p.openai.temperature, maxTokens: p.openai.maxTokens });
+    }
+    const endpoint = p.llmEndpoints[name];
+    if (!endpoint) throw new ConfigError(`unknown LLM "${name}"`);
+    // Servers that ignore auth (Ollama) still need a non-empty bearer in the OpenAI client.
+    const apiKey = endpoint.apiKeyEnv ? (this.env[endpoint.apiKeyEnv] ?? '') : 'unused';
+    return new OpenAiLlm({ name, apiKey, baseUrl: endpoint.baseUrl, model: endpoint.model, temperature: endpoint.temperature });
+  }
+
+  tts(name: TtsEngine): { engine: TtsProvider; model: string } {
+    let engine = this.ttss.get(name);
+    if (!engine) {
+      engine = this.buildTts(name);
+      this.ttss.set(name, engine);
+    }
+    const p = this.config.providers;
+    const model = { simulated: 'simulated', deepgram: p.deepgram.ttsModel, elevenlabs: p.elevenlabs.modelId, cartesia: p.cartesia.modelId }[name];
+    return { engine, model };
+  }
+
+  private buildTts(name: TtsEngine): TtsProvider {
+    const p = this.config.providers;
+    const sim = this.config.simulated;
+    switch (name) {
+      case 'simulated':
+        return new SimulatedTts({ clock: this.clock, ttfbMs: sim.ttsTtfbMs, realtimeFactor: sim.ttsRealtimeFactor });
+      case 'deepgram':
+        return new DeepgramTts({ apiKey: this.key('deepgram'), baseUrl: p.deepgram.baseUrl, model: p.deepgram.ttsModel, transport: p.deepgram.ttsTransport });
+      case 'elevenlabs':
+        return new ElevenLabsTts({ apiKey: this.key('elevenlabs'), baseUrl: p.elevenlabs.baseUrl, voiceId: p.elevenlabs.voiceId, modelId: p.elevenlabs.modelId, outputFormat: p.elevenlabs.outputFormat });
+      case 'cartesia':
+        return new CartesiaTts({ apiKey: this.key('cartesia'), baseUrl: p.cartesia.baseUrl, voiceId: p.cartesia.voiceId, modelId: p.cartesia.modelId, version: p.cartesia.version, language: p.cartesia.language });
+    }
+  }
+
+  close(): void {
+    for (const engine of this.ttss.values()) if (engine instanceof CartesiaTts) engine.close();
+  }
+}
+
 export async function createParley(config: Config, parts: ParleyParts = {}): Promise<Parley> {
   const clock = parts.clock ?? systemClock;
   const log = parts.log ?? createLogger(config.logLevel);
   const vad = parts.vad ?? (await createVad({ prefer: config.vad.engine, logger: log }));
-  const sim = config.simulated;
-  const stt = parts.stt ?? new SimulatedStt({ clock, script: sim.script, finalDelayMs: sim.sttFinalDelayMs });
-  const llm = parts.llm ?? new SimulatedLlm({ clock, ttftMs: sim.llmTtftMs, tokensPerSecond: sim.llmTokensPerSecond });
-  const tts = parts.tts ?? new SimulatedTts({ clock, ttfbMs: sim.ttsTtfbMs, realtimeFactor: sim.ttsRealtimeFactor });
+  const engines = new Engines(config, clock, parts.env ?? process.env);
   const tools = new ToolRegistry().register(currentTimeTool);
   const registry = new SessionRegistry(clock, config.server.resumeWindowMs);
-  const engines = { vad: vad.kind, stt: stt.name, llm: llm.name, tts: tts.name };
+  const res = config.resilience;
+  const health = new ProviderHealth({ clock, breaker: { failureThreshold: res.breaker.failureThreshold, openMs: res.breaker.openMs } });
+  const ledger = new BudgetLedger({ budgets: config.budgets, wallNow: parts.wallNow });
+  const prices = new PriceTable(mergePriceTables(DEFAULT_PRICES, config.usage.prices ?? {}));
+  const currency = new DisplayCurrency(config.usage.currency);
+  const metrics = new Metrics({ health, ledger, activeSessions: () => registry.size });
+  ledger.onLevelChange((agent, from, to, status) => {
+    const data = { agent, from, to, daily: status.daily, monthly: status.monthly };
+    if (to === 'ok') log.info(data, 'agent budget level back to ok');
+    else log.warn(data, to === 'warn' ? 'agent reached 80% of its budget' : to === 'downgrade' ? 'agent budget spent: switching to the cheaper tier' : 'agent hard limit reached: no new calls');
+  });
+  const agents = new Map(allAgents(config).map((a) => [a.name, a]));
   const baseTurn: Partial<TurnSettings> = {
     debounceOverrideMs: config.turn.debounceMs,
     speculativeHoldMs: config.turn.speculativeHoldMs,
@@ -66,36 +190,104 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
   };
   const wallOffset = Date.now() - clock.now();
   const pacing = new PacingStats();
+  const chainName = (names: readonly string[]) => names.join(' > ');
+  const defaultChains = resolveChains(config, config.agent);
+  const engineNames = {
+    vad: vad.kind,
+    stt: parts.stt?.name ?? chainName(defaultChains.stt),
+    llm: parts.llm?.name ?? chainName(defaultChains.llm),
+    tts: parts.tts?.name ?? chainName(defaultChains.tts),
+  };
+
+  /** One call's providers: metered adapters in fallback chains, with the cheaper tier behind a budget switch. */
+  function callProviders(agent: AgentConfig, callId: string, usage: CallUsage, report: ResilienceReporter) {
+    const premium = resolveChains(config, agent);
+    const economy = { ...premium, ...config.providers.economy };
+    const downgraded = () => {
+      const level = ledger.status(agent.name).level;
+      return level === 'downgrade' || level === 'blocked';
+    };
+    const startTier = downgraded() ? economy : premium;
+    const retry = res.retry;
+    const llmChain = (names: string[]) =>
+      new LlmChain({ providers: names.map((n) => new MeteredLlm(engines.llm(n), usage)), health, clock, retry, firstTokenTimeoutMs: res.llmFirstTokenTimeoutMs, apology: res.apology, report });
+    const ttsChain = (names: TtsEngine[]) =>
+      new TtsChain({
+        providers: names.map((n) => {
+          const { engine, model } = engines.tts(n);
+          return new MeteredTts(engine, usage, model);
+        }),
+        health,
+        clock,
+        retry,
+        report,
+      });
+    const stt = new ReconnectingStt({
+      providers: startTier.stt.map((n) => {
+        const { engine, model } = engines.stt(n, callId);
+        return new MeteredStt(engine, usage, model);
+      }),
+      health,
+      clock,
+      report,
+      reconnectDelaysMs: res.sttReconnectDelaysMs,
+      bufferMs: res.sttBufferMs,
+      replayMaxAgeMs: res.sttReplayMs,
+    });
+    return {
+      stt: parts.stt ?? stt,
+      llm: parts.llm ?? new TierSwitchLlm(llmChain(premium.llm), llmChain(economy.llm), downgraded),
+      tts: parts.tts ?? new TierSwitchTts(ttsChain(premium.tts), ttsChain(economy.tts), downgraded),
+      names: { stt: parts.stt?.name ?? chainName(startTier.stt), llm: parts.llm?.name ?? chainName(premium.llm), tts: parts.tts?.name ?? chainName(premium.tts) },
+    };
+  }
 
   const app = await buildServer({
     log,
     webRoot: join(packageRoot(), 'web'),
     maxFrameBytes: config.server.maxFrameBytes,
-    health: () => ({ engines, active_sessions: registry.size, outbound_pacing: pacing.snapshot() }),
+    health: () => ({
+      engines: engineNames,
+      active_sessions: registry.size,
+      outbound_pacing: pacing.snapshot(),
+      providers: health.snapshot().providers,
+      budgets: ledger.snapshot(),
+    }),
+    metrics: () => metrics.render(),
     resetStats: () => pacing.reset(),
     voice: {
       clock,
       log,
       registry,
-      engines,
+      engines: engineNames,
       internalSampleRate: config.audio.sampleRate,
       defaultOutputSampleRate: config.audio.defaultOutputSampleRate,
       heartbeatIntervalMs: config.server.heartbeatIntervalMs,
       heartbeatTimeoutMs: config.server.heartbeatTimeoutMs,
       wallTime: (at) => wallOffset + at,
       createSession(request) {
-        if (request.agent && request.agent !== config.agent.name) {
-          throw new UnknownAgentError(`unknown agent "${request.agent}" (available: ${config.agent.name})`);
-        }
+        const agent = agents.get(request.agent ?? config.agent.name);
+        if (!agent) throw new UnknownAgentError(`unknown agent "${request.agent}" (available: ${[...agents.keys()].join(', ')})`);
+        const allowed = ledger.canStartCall(agent.name);
+        if (!allowed.ok) throw new SessionRefusedError('budget_exceeded', allowed.reason, false);
+        const usage = new CallUsage({ prices, currency, clock, callId: request.callId, agent: agent.name });
+        usage.onRecord((e) => {
+          ledger.add(agent.name, e.usd);
+          metrics.addCost(agent.name, e.usd);
+        });
+        let session: Session | null = null;
+        const providers = callProviders(agent, request.callId, usage, (event) => session?.noteProviderEvent(event));
         const o = request.overrides;
-        return new Session({
+        session = new Session({
           callId: request.callId,
           clock,
           log: log.child({ call_id: request.callId }),
           vad,
-          stt,
-          llm,
-          tts,
+          stt: providers.stt,
+          llm: providers.llm,
+          tts: providers.tts,
+          engines: providers.names,
+          usage,
           tools,
           sampleRate: config.audio.sampleRate,
           sendAudio: (frame, dueAt) => {
@@ -103,14 +295,16 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
             request.sendAudio(frame, dueAt);
           },
           agent: {
-            name: config.agent.name,
-            systemPrompt: o.systemPrompt ?? config.agent.systemPrompt,
-            greeting: o.greeting !== undefined ? o.greeting : config.agent.greeting,
-            voice: config.agent.voice,
+            name: agent.name,
+            systemPrompt: o.systemPrompt ?? agent.systemPrompt,
+            greeting: o.greeting !== undefined ? o.greeting : agent.greeting,
+            voice: agent.voice,
             turn: { ...baseTurn, ...o.turn },
             vad: { threshold: config.vad.threshold, minSpeechMs: config.vad.minSpeechMs, minSilenceMs: config.vad.minSilenceMs, ...o.vad },
           },
         });
+        metrics.observe(session.timeline);
+        return session;
       },
     },
   });
@@ -120,15 +314,23 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
     pacing,
     registry,
     vad,
+    health,
+    ledger,
     async close(reason = 'server shutting down') {
       await app.close();
       registry.endAll(reason);
+      engines.close();
       await vad.close();
     },
   };
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sim') {
+    const { runSimCli } = await import('../sim/sim-cli.js');
+    await runSimCli(process.argv.slice(3));
+    return;
+  }
   let config: Config;
   try {
     config = loadConfig();

@@ -46,7 +46,8 @@ describe('loadConfig', () => {
     expect(config.audio).toEqual({ sampleRate: 16000, defaultOutputSampleRate: 16000 });
     expect(config.vad).toEqual({ engine: 'silero', threshold: 0.5, minSpeechMs: 64, minSilenceMs: 250 });
     expect(config.turn).toEqual({ debounceMs: null, speculativeHoldMs: 200, minInterruptionMs: 60 });
-    expect(config.providers).toEqual({ stt: 'simulated', llm: 'simulated', tts: 'simulated' });
+    expect(config.providers).toMatchObject({ stt: ['simulated'], llm: ['simulated'], tts: ['simulated'] });
+    expect(config.agents).toEqual([]);
     expect(config.simulated.script).toHaveLength(4);
     expect(config.agent.greeting).toMatch(/Parley/);
   });
@@ -171,5 +172,42 @@ describe('loadConfig', () => {
     // (permissions do not stop root, so a directory stands in for an unreadable file)
     const dir = dirname(writeConfig('unused.yaml', ''));
     expect(configErrorOf(() => loadConfig({ env: {}, file: dir })).message).toContain(`cannot read config file ${dir}`);
+  });
+});
+
+describe('provider configuration', () => {
+  it('reads chains from a comma list in the environment and a list in a file', () => {
+    const config = loadConfig({
+      env: { PARLEY_TTS: 'elevenlabs, cartesia, simulated', ELEVENLABS_API_KEY: 'k1', CARTESIA_API_KEY: 'k2' },
+      file: writeConfig('chains.yaml', 'providers:\n  stt: [simulated]\n'),
+    });
+    expect(config.providers.tts).toEqual(['elevenlabs', 'cartesia', 'simulated']);
+    expect(config.providers.stt).toEqual(['simulated']);
+  });
+
+  it('refuses a vendor whose key is not in the environment, naming the variable', () => {
+    const err = configErrorOf(() => loadConfig({ env: { PARLEY__PROVIDERS__STT: 'deepgram' }, file: '/dev/null' }));
+    expect(err.message).toContain('DEEPGRAM_API_KEY');
+  });
+
+  it('refuses an unknown engine name and an unknown LLM endpoint', () => {
+    expect(configErrorOf(() => loadConfig({ env: { PARLEY_TTS: 'festival' }, file: '/dev/null' })).message).toContain('providers.tts');
+    expect(configErrorOf(() => loadConfig({ env: { PARLEY_LLM: 'groq' }, file: '/dev/null' })).message).toContain('LLM "groq"');
+  });
+
+  it('accepts named OpenAI-compatible endpoints, with their key variable required only when declared', () => {
+    const file = writeConfig(
+      'endpoints.yaml',
+      'providers:\n  llm: [groq, ollama]\n  llmEndpoints:\n    groq: { baseUrl: "https://api.groq.com/openai/v1", model: "llama-3.1-8b-instant", apiKeyEnv: GROQ_API_KEY }\n    ollama: { baseUrl: "http://127.0.0.1:11434/v1", model: "llama3.2" }\n',
+    );
+    expect(configErrorOf(() => loadConfig({ env: {}, file })).message).toContain('GROQ_API_KEY');
+    expect(loadConfig({ env: { GROQ_API_KEY: 'g' }, file }).providers.llm).toEqual(['groq', 'ollama']);
+  });
+
+  it('checks per-agent chains and refuses duplicate agent names', () => {
+    const file = writeConfig('agents.yaml', 'agents:\n  - name: sales\n    providers: { tts: [cartesia] }\n');
+    expect(configErrorOf(() => loadConfig({ env: {}, file })).message).toContain('CARTESIA_API_KEY');
+    const dup = writeConfig('dup.yaml', 'agents:\n  - name: assistant\n');
+    expect(configErrorOf(() => loadConfig({ env: {}, file: dup })).message).toContain('"assistant" is used twice');
   });
 });

@@ -6,10 +6,11 @@
 import { VirtualClock, type Clock } from '../../src/clock.js';
 import { sleepUntil, throwIfAborted } from '../../src/providers/simulated/clock-sleep.js';
 import { SimulatedTts } from '../../src/providers/simulated/index.js';
-import type { TtsAudio, TtsProvider, TtsRequest } from '../../src/providers/types.js';
+import type { ProviderCapabilities, TtsAudio, TtsProvider, TtsRequest } from '../../src/providers/types.js';
 
 export class ReplayTts implements TtsProvider {
   readonly name = 'simulated';
+  readonly capabilities: ProviderCapabilities = { sampleRates: [16000], wordTimestamps: true, languages: ['*'], streaming: true };
   private readonly renderer = new SimulatedTts({ clock: new VirtualClock(), ttfbMs: 0, realtimeFactor: Infinity });
   private readonly cache = new Map<string, Promise<TtsAudio[]>>();
   renders = 0;

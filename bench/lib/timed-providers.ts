@@ -7,6 +7,7 @@ import type {
   LlmChunk,
   LlmProvider,
   LlmRequest,
+  ProviderCapabilities,
   SttOpenOptions,
   SttProvider,
   SttStream,
@@ -27,6 +28,9 @@ export type LlmCall = {
 
 export class TimedLlm implements LlmProvider {
   readonly name: string;
+  get model(): string {
+    return this.inner.model;
+  }
   readonly calls = new Map<string, LlmCall>();
   /** Set right before Parley calls `stream()`; claimed by that call. */
   nextOwner: string | null = null;
@@ -64,6 +68,9 @@ export type TtsCall = {
 
 export class TimedTts implements TtsProvider {
   readonly name: string;
+  get capabilities(): ProviderCapabilities {
+    return this.inner.capabilities;
+  }
   /** The most recent request; the probe claims it on the matching `tts.start` timeline event. */
   lastCall: TtsCall | null = null;
   requests = 0;
@@ -101,6 +108,9 @@ export type SttFinal = { at: number; endMs: number };
 
 export class TimedStt implements SttProvider {
   readonly name: string;
+  get capabilities(): ProviderCapabilities {
+    return this.inner.capabilities;
+  }
   readonly finals = new Map<string, SttFinal[]>();
   nextOwner: string | null = null;
 

@@ -1,4 +1,4 @@
-// The HTTP server: the voice WebSocket, health, and the static page. Routes get their collaborators
+// The HTTP server: the voice WebSocket, health, metrics, and the static page. Routes get their collaborators
 // passed in; nothing here builds providers.
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -12,6 +12,8 @@ export interface ServerDeps {
   maxFrameBytes: number;
   voice: VoiceConnectionDeps;
   health(): Record<string, unknown>;
+  /** Prometheus exposition text. */
+  metrics(): Promise<{ contentType: string; body: string }>;
   /** Clears the process-wide measurement counters (used by benchmarks between steps). */
   resetStats(): void;
 }
@@ -22,6 +24,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: deps.webRoot, index: ['index.html'] });
 
   app.get('/health', async () => ({ status: 'ok', ...deps.health() }));
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await deps.metrics();
+    return reply.header('content-type', contentType).send(body);
+  });
   app.post('/health/reset-stats', async () => {
     deps.resetStats();
     return { status: 'ok' };

@@ -1,5 +1,19 @@
+import type { ProviderError } from './provider-error.js';
+
 // The three streaming provider interfaces. Every call takes an AbortSignal; adapters speak one
 // vendor's wire protocol each; resilience wraps adapters from the outside.
+
+/** What an adapter can do, so configuration can be checked before a call needs it. */
+export type ProviderCapabilities = {
+  /** Sample rates the provider accepts (STT) or produces (TTS) natively; others are resampled. */
+  sampleRates: readonly number[];
+  /** STT: per-word times on finals. TTS: per-word (or per-character) timing of the audio. */
+  wordTimestamps: boolean;
+  /** BCP-47 language codes, or ['*'] when the provider accepts any it knows. */
+  languages: readonly string[];
+  /** STT: interim results while audio flows (false for batch transcription). TTS: audio before the text is complete. */
+  streaming: boolean;
+};
 
 export type WordTiming = { word: string; startMs: number; endMs: number; confidence?: number };
 
@@ -7,7 +21,11 @@ export type SttEvent =
   /** Interim hypothesis for the audio since the last final. Times are audio-stream ms. */
   | { type: 'partial'; text: string; startMs: number; endMs: number }
   | { type: 'final'; text: string; confidence: number; startMs: number; endMs: number; words?: WordTiming[] }
-  | { type: 'error'; message: string; recoverable: boolean };
+  /**
+   * The stream failed and is finished: no event follows. `recoverable` is false when reopening
+   * cannot help (wrong key, bad request); `error` carries the typed failure when there is one.
+   */
+  | { type: 'error'; message: string; recoverable: boolean; error?: ProviderError };
 
 export interface SttStream {
   /** PCM16 mono at the stream's sample rate, contiguous audio (audio time = samples written). */
@@ -26,6 +44,7 @@ export interface SttOpenOptions {
 
 export interface SttProvider {
   readonly name: string;
+  readonly capabilities: ProviderCapabilities;
   open(options: SttOpenOptions): SttStream;
 }
 
@@ -55,10 +74,14 @@ export interface LlmRequest {
   messages: ChatMessage[];
   tools?: ToolSpec[];
   signal: AbortSignal;
+  /** The turn this request serves, for usage attribution (adapters ignore it). */
+  turnId?: string;
 }
 
 export interface LlmProvider {
   readonly name: string;
+  /** Model id, for usage and cost. */
+  readonly model: string;
   stream(request: LlmRequest): AsyncIterable<LlmChunk>;
 }
 
@@ -74,10 +97,13 @@ export interface TtsRequest {
   sampleRate: number;
   voice?: string;
   signal: AbortSignal;
+  /** The turn this request serves, for usage attribution (adapters ignore it). */
+  turnId?: string;
 }
 
 export interface TtsProvider {
   readonly name: string;
+  readonly capabilities: ProviderCapabilities;
   synthesize(request: TtsRequest): AsyncIterable<TtsAudio>;
 }
 

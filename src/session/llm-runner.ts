@@ -30,7 +30,7 @@ export async function runLlm(run: LlmRun): Promise<void> {
   for (let round = 0; ; round++) {
     let text = '';
     const calls: ToolCall[] = [];
-    for await (const chunk of run.llm.stream({ messages, tools: round < maxRounds ? specs : undefined, signal: run.signal })) {
+    for await (const chunk of run.llm.stream({ messages, tools: round < maxRounds ? specs : undefined, signal: run.signal, turnId: run.turnId })) {
       if (run.signal.aborted) return;
       if (chunk.type === 'text') {
         text += chunk.text;

@@ -8,7 +8,8 @@ export interface ReplySpeakerEvents {
   onRequest(chunkId: number): void;
   onAudio(chunkId: number, durationMs: number, words: readonly WordTiming[] | undefined, first: boolean): void;
   onChunkDone(chunkId: number): void;
-  onChunkError(chunkId: number, message: string): void;
+  /** The chunk could not be synthesized; `text` is what it should have said. */
+  onChunkError(chunkId: number, message: string, text: string): void;
 }
 
 export class ReplySpeaker {
@@ -64,7 +65,7 @@ export class ReplySpeaker {
     let heardWords: readonly WordTiming[] | undefined;
     this.events.onRequest(chunkId);
     try {
-      for await (const audio of this.tts.synthesize({ text, sampleRate: this.options.sampleRate, voice: this.options.voice, signal })) {
+      for await (const audio of this.tts.synthesize({ text, sampleRate: this.options.sampleRate, voice: this.options.voice, signal, turnId: this.turnId })) {
         if (signal.aborted) return;
         if (audio.words?.length) {
           words.push(...audio.words);
@@ -80,7 +81,7 @@ export class ReplySpeaker {
       if (!signal.aborted) this.events.onChunkDone(chunkId);
     } catch (err) {
       if (signal.aborted) return;
-      this.events.onChunkError(chunkId, err instanceof Error ? err.message : String(err));
+      this.events.onChunkError(chunkId, err instanceof Error ? err.message : String(err), text);
     }
   }
 }

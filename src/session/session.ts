@@ -11,12 +11,14 @@ import { TurnCore } from '../turn/turn-core.js';
 import type { TurnEffect } from '../turn/turn-effects.js';
 import type { TimerName, TurnInput, TurnSettings } from '../turn/turn-inputs.js';
 import type { Vad, VadEvent, VadSettings, VadStream } from '../vad/vad.js';
+import type { ResilienceEvent } from '../resilience/resilience-events.js';
+import type { CallUsage } from '../usage/call-usage.js';
 import { AudioTimeMap } from './audio-time-map.js';
 import { runLlm } from './llm-runner.js';
 import { Playout } from './playout.js';
 import { ReplySpeaker } from './reply-speaker.js';
 import { Timeline, type TimelineEvent } from './timeline.js';
-import { emptyMarks, latenciesOf, type TurnMarks, type TurnRecord } from './turn-metrics.js';
+import { emptyMarks, latenciesOf, turnUsageOf, type TurnMarks, type TurnRecord } from './turn-metrics.js';
 
 export interface AgentProfile {
   name: string;
@@ -43,6 +45,10 @@ export interface SessionDeps {
   sendAudio: (frame: Int16Array, dueAt: number) => void;
   /** How far ahead of playback TTS may run. */
   ttsAheadMs?: number;
+  /** The call's usage and cost; each finished turn gets its share. */
+  usage?: CallUsage;
+  /** What serves this call, for clients (e.g. `deepgram > simulated`). */
+  engines?: { stt: string; llm: string; tts: string };
 }
 
 type ReplyRun = {
@@ -52,6 +58,8 @@ type ReplyRun = {
   speaker: ReplySpeaker | null;
   marks: TurnMarks;
   audioStarted: boolean;
+  /** Fallbacks and failures of providers while this reply was produced. */
+  providerIssues: string[];
 };
 
 export class Session {
@@ -120,8 +128,22 @@ export class Session {
     return this.core.debounceMs;
   }
 
+  get engines(): { stt: string; llm: string; tts: string } {
+    return this.deps.engines ?? { stt: this.deps.stt.name, llm: this.deps.llm.name, tts: this.deps.tts.name };
+  }
+
   get hasEnded(): boolean {
     return this.ended;
+  }
+
+  /** What the resilience layer did for this call (retries, fallbacks, reconnects, exhaustion). */
+  noteProviderEvent(event: ResilienceEvent): void {
+    if (this.ended) return;
+    this.deps.log.info({ turn_id: 'turnId' in event ? event.turnId : undefined, provider_event: event }, 'provider event');
+    this.emit({ type: 'provider.event', event });
+    const turnId = 'turnId' in event ? event.turnId : undefined;
+    const run = turnId ? this.replies.get(turnId) : undefined;
+    if (run && event.type !== 'retry') run.providerIssues.push(describeProviderEvent(event));
   }
 
   get outputDroppedSamples(): number {
@@ -136,8 +158,8 @@ export class Session {
       onEvent: (e) => {
         if (this.ended) return;
         if (e.type === 'error') {
-          this.deps.log.warn({ err: e.message }, 'stt error');
-          this.emit({ type: 'error', code: 'provider_error', message: `speech recognition: ${e.message}`, recoverable: e.recoverable });
+          this.deps.log.warn({ err: e.message, recoverable: e.recoverable }, 'stt error');
+          this.emit({ type: 'error', code: e.recoverable ? 'stt_reconnecting' : 'provider_error', message: `speech recognition: ${e.message}`, recoverable: e.recoverable });
           return;
         }
         const startMs = this.audioTime.toClock(e.startMs);
@@ -208,7 +230,7 @@ export class Session {
     this.vadStream?.close();
     this.sttAbort.abort();
     this.sttStream?.close();
-    this.emit({ type: 'call.ended', reason });
+    this.emit({ type: 'call.ended', reason, usage: this.deps.usage ? turnUsageOf(this.deps.usage.summary()) : null });
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -353,7 +375,7 @@ export class Session {
   private newRun(marks: TurnMarks): ReplyRun {
     let commit!: () => void;
     const committed = new Promise<void>((resolve) => (commit = resolve));
-    return { abort: new AbortController(), commit, committed, speaker: null, marks, audioStarted: false };
+    return { abort: new AbortController(), commit, committed, speaker: null, marks, audioStarted: false, providerIssues: [] };
   }
 
   private startLlm(turnId: string, messages: ChatMessage[]): void {
@@ -417,8 +439,11 @@ export class Session {
           this.dispatch({ type: 'tts.audio', turnId, chunkId, durationMs, words });
         },
         onChunkDone: (chunkId) => this.dispatch({ type: 'tts.done', turnId, chunkId }),
-        onChunkError: (chunkId, message) => {
+        onChunkError: (chunkId, message, text) => {
+          // The caller still gets the words, as text, and the reply goes on with the next chunk.
+          this.deps.log.warn({ turn_id: turnId, err: message }, 'tts failed; reply chunk sent as text');
           this.emit({ type: 'error', code: 'provider_error', message: `speech synthesis: ${message}`, recoverable: true });
+          this.emit({ type: 'agent.text_fallback', turnId, chunkId, text });
           this.dispatch({ type: 'tts.error', turnId, chunkId, message });
         },
       },
@@ -448,6 +473,8 @@ export class Session {
       debounceMs: this.core.debounceMs,
       marks,
       latencies: latenciesOf(marks),
+      providerIssues: run?.providerIssues ?? [],
+      usage: this.deps.usage ? turnUsageOf(this.deps.usage.closeTurn(effect.turnId)) : null,
     };
     if (effect.outcome !== 'canceled') this.speculativeCancels = 0;
     this.turns.push(record);
@@ -457,6 +484,21 @@ export class Session {
 
   private emit(event: DistributiveOmit<TimelineEvent, 'callId' | 'at'>): void {
     this.timeline.emit({ ...event, callId: this.deps.callId, at: this.deps.clock.now() } as TimelineEvent);
+  }
+}
+
+function describeProviderEvent(event: ResilienceEvent): string {
+  switch (event.type) {
+    case 'fallback':
+      return `${event.kind}: ${event.from} failed (${event.reason}); fell back to ${event.to}`;
+    case 'exhausted':
+      return `${event.kind}: every provider failed (${event.reason})`;
+    case 'retry':
+      return `${event.kind}: ${event.provider} retried (${event.reason})`;
+    case 'stt_reconnecting':
+      return `stt: ${event.provider} reconnecting (${event.reason})`;
+    case 'stt_reconnected':
+      return `stt: ${event.provider} reconnected`;
   }
 }
 

@@ -1,7 +1,8 @@
 // Everything that happens in a call is an event on its timeline. Transports, metrics, logs and
 // (later) persistence subscribe here; nothing reaches into the session directly.
+import type { ResilienceEvent } from '../resilience/resilience-events.js';
 import type { TurnState } from '../turn/states.js';
-import type { TurnRecord } from './turn-metrics.js';
+import type { TurnRecord, TurnUsageSummary } from './turn-metrics.js';
 
 type At = { callId: string; at: number };
 
@@ -22,13 +23,16 @@ export type TimelineEvent = At &
     | { type: 'tool.result'; turnId: string; toolCallId: string; name: string; ok: boolean; content: string }
     | { type: 'agent.text'; turnId: string; text: string; final: boolean }
     | { type: 'tts.start'; turnId: string; chunkId: number; text: string }
+    /** Synthesis of a chunk failed for good: the caller gets its text instead. */
+    | { type: 'agent.text_fallback'; turnId: string; chunkId: number; text: string }
+    | { type: 'provider.event'; event: ResilienceEvent }
     | { type: 'agent.audio_start'; turnId: string }
     | { type: 'agent.audio_end'; turnId: string; interrupted: boolean; playedMs: number }
     | { type: 'speculative.canceled'; turnId: string; reason: string }
     | { type: 'debounce.adapted'; fromMs: number; toMs: number; cancelRate: number }
     | { type: 'turn.completed'; turn: TurnRecord }
     | { type: 'error'; code: string; message: string; recoverable: boolean }
-    | { type: 'call.ended'; reason: string }
+    | { type: 'call.ended'; reason: string; usage: TurnUsageSummary | null }
   );
 
 export type TimelineEventType = TimelineEvent['type'];

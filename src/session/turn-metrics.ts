@@ -1,6 +1,8 @@
 // Per-turn latency record. Every instant is on the session clock (ms); derived delays are null when
 // the turn never reached that step (e.g. a typed turn has no end of speech).
 import type { TurnEnding } from '../turn/turn-effects.js';
+import type { DisplayAmount } from '../usage/currency.js';
+import type { UsageSnapshot, UsageTotals } from '../usage/usage-aggregate.js';
 
 export type TurnMarks = {
   /** When the caller's speech actually ended (VAD end, mapped from audio time). */
@@ -31,7 +33,17 @@ export type TurnRecord = TurnEnding & {
   debounceMs: number;
   marks: TurnMarks;
   latencies: TurnLatencies;
+  /** Provider fallbacks and failures during this turn (empty when every provider answered). */
+  providerIssues: string[];
+  /** What the turn used and cost; null when the call is not metered. */
+  usage: TurnUsageSummary | null;
 };
+
+export type TurnUsageSummary = UsageTotals & { costUsd: number; cost: DisplayAmount };
+
+export function turnUsageOf(snapshot: UsageSnapshot): TurnUsageSummary {
+  return { ...snapshot.totals, costUsd: snapshot.costUsd, cost: snapshot.cost };
+}
 
 export function emptyMarks(): TurnMarks {
   return {

@@ -23,6 +23,7 @@ type SeenRequest = { messages: ChatMessage[]; tools: ToolSpec[] | undefined };
 /** An LLM whose every call answers with the chunks `reply` gives for that call (0-based), each on its own tick. */
 class ScriptedLlm implements LlmProvider {
   readonly name = 'scripted';
+  readonly model = 'scripted';
   readonly requests: SeenRequest[] = [];
   constructor(
     private readonly reply: (call: number, request: LlmRequest) => LlmChunk[],

@@ -45,6 +45,7 @@ const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 /** Keeps what the LLM was asked, so a test can see the context a reply was based on. */
 class RecordingLlm implements LlmProvider {
   readonly name = 'recording';
+  readonly model = 'recording';
   readonly requests: ChatMessage[][] = [];
   constructor(private readonly inner: LlmProvider) {}
   stream(request: LlmRequest): AsyncIterable<LlmChunk> {

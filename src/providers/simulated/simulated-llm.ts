@@ -24,6 +24,7 @@ export type SimulatedLlmOptions = {
  */
 export class SimulatedLlm implements LlmProvider {
   readonly name = 'simulated';
+  readonly model = 'simulated';
   private toolCallSeq = 0;
 
   constructor(private readonly options: SimulatedLlmOptions) {

@@ -2,7 +2,7 @@
 // own energy detector, and the N-th segment of a stream is transcribed as the N-th script line.
 // Timing is therefore driven by the caller's real speech; only the words come from the script.
 import type { Clock, TimerHandle } from '../../clock.js';
-import type { SttEvent, SttOpenOptions, SttProvider, SttStream, WordTiming } from '../types.js';
+import type { SttEvent, SttOpenOptions, SttProvider, SttStream, WordTiming, ProviderCapabilities } from '../types.js';
 import { EnergySegmenter, type SpeechSegmentListener } from './energy-segmenter.js';
 
 export type SimulatedSttOptions = {
@@ -25,6 +25,7 @@ export type SimulatedSttOptions = {
 
 export class SimulatedStt implements SttProvider {
   readonly name = 'simulated';
+  readonly capabilities: ProviderCapabilities = { sampleRates: [8000, 16000, 22050, 24000, 44100, 48000], wordTimestamps: false, languages: ['*'], streaming: true };
 
   constructor(private readonly options: SimulatedSttOptions) {
     if (!(options.finalDelayMs >= 0)) throw new RangeError(`finalDelayMs must be >= 0, got ${options.finalDelayMs}`);

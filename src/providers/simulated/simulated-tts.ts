@@ -2,7 +2,7 @@
 // (see speech-like-audio.ts) whose length follows the text. Chunk k is ready at request time +
 // ttfbMs + (audio before chunk k) / realtimeFactor on the injected clock.
 import type { Clock } from '../../clock.js';
-import type { TtsAudio, TtsProvider, TtsRequest, WordTiming } from '../types.js';
+import type { TtsAudio, TtsProvider, TtsRequest, WordTiming, ProviderCapabilities } from '../types.js';
 import { sleepUntil, throwIfAborted } from './clock-sleep.js';
 import { SpeechLikeRenderer, layoutSpeech } from './speech-like-audio.js';
 
@@ -24,6 +24,7 @@ export type SimulatedTtsOptions = {
  */
 export class SimulatedTts implements TtsProvider {
   readonly name = 'simulated';
+  readonly capabilities: ProviderCapabilities = { sampleRates: [8000, 16000, 22050, 24000, 44100, 48000], wordTimestamps: true, languages: ['*'], streaming: true };
   private readonly msPerChar: number;
   private readonly chunkMs: number;
 

@@ -61,6 +61,17 @@ export type TurnMetricsWire = {
   debounce_ms: number;
 };
 
+export type UsageWire = {
+  stt_seconds: number;
+  llm_prompt_tokens: number;
+  llm_completion_tokens: number;
+  tts_characters: number;
+  telephony_minutes: number;
+  cost_usd: number;
+  /** The cost in the configured display currency. */
+  cost: { amount: number; currency: string; formatted: string };
+};
+
 export type TurnSummaryWire = {
   turn_id: string;
   user_text: string;
@@ -69,6 +80,8 @@ export type TurnSummaryWire = {
   interrupted: boolean;
   outcome: 'completed' | 'interrupted' | 'canceled' | 'failed';
   speculative_cancels: number;
+  provider_issues: string[];
+  usage: UsageWire | null;
   metrics: TurnMetricsWire;
 };
 
@@ -90,12 +103,14 @@ export type ServerMessage =
   | { type: 'transcript_partial'; text: string }
   | { type: 'transcript_final'; text: string; confidence: number }
   | { type: 'agent_text'; turn_id: string; text: string; final: boolean }
+  /** Speech synthesis failed for this part of the reply: show it as text. */
+  | { type: 'agent_text_fallback'; turn_id: string; text: string }
   | { type: 'agent_audio_start'; turn_id: string }
   | { type: 'agent_audio_end'; turn_id: string; interrupted: boolean }
   | { type: 'turn_complete'; turn: TurnSummaryWire }
   | { type: 'telemetry'; metrics: Record<string, number | string | null> }
   | { type: 'error'; code: ErrorCode; message: string; recoverable: boolean }
-  | { type: 'session_ended'; session_id: string; reason: string }
+  | { type: 'session_ended'; session_id: string; reason: string; usage?: UsageWire }
   | { type: 'ping'; t: number }
   | { type: 'pong'; t?: number };
 
@@ -107,8 +122,10 @@ export type ErrorCode =
   | 'session_already_started'
   | 'session_not_found'
   | 'unknown_agent'
+  | 'budget_exceeded'
   | 'invalid_audio'
   | 'provider_error'
+  | 'stt_reconnecting'
   | 'internal_error';
 
 /** Parses one text frame; returns the message or a protocol error to send back. */

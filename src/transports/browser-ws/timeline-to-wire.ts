@@ -1,8 +1,8 @@
 // Timeline events -> the wire messages a browser client gets (docs/protocol.md §4).
 import type { Session } from '../../session/session.js';
 import type { TimelineEvent } from '../../session/timeline.js';
-import type { TurnRecord } from '../../session/turn-metrics.js';
-import type { ErrorCode, ServerMessage, TurnSummaryWire } from './protocol.js';
+import type { TurnRecord, TurnUsageSummary } from '../../session/turn-metrics.js';
+import type { ErrorCode, ServerMessage, TurnSummaryWire, UsageWire } from './protocol.js';
 
 export function turnSummary(t: TurnRecord, wallTime: (at: number) => number): TurnSummaryWire {
   const wall = (v: number | null) => (v === null ? null : Math.round(wallTime(v)));
@@ -14,6 +14,8 @@ export function turnSummary(t: TurnRecord, wallTime: (at: number) => number): Tu
     interrupted: t.interrupted,
     outcome: t.outcome,
     speculative_cancels: t.speculativeCancels,
+    provider_issues: t.providerIssues,
+    usage: t.usage ? usageWire(t.usage) : null,
     metrics: {
       end_of_speech_at: wall(t.marks.speechEndAt),
       stt_final_delay_ms: ms(t.latencies.sttFinalDelayMs),
@@ -24,6 +26,19 @@ export function turnSummary(t: TurnRecord, wallTime: (at: number) => number): Tu
       voice_to_voice_ms: ms(t.latencies.voiceToVoiceMs),
       debounce_ms: t.debounceMs,
     },
+  };
+}
+
+export function usageWire(u: TurnUsageSummary): UsageWire {
+  const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+  return {
+    stt_seconds: round(u.sttSeconds, 2),
+    llm_prompt_tokens: u.llmPromptTokens,
+    llm_completion_tokens: u.llmCompletionTokens,
+    tts_characters: u.ttsCharacters,
+    telephony_minutes: round(u.telephonyMinutes, 2),
+    cost_usd: round(u.costUsd, 6),
+    cost: u.cost,
   };
 }
 
@@ -53,6 +68,8 @@ export function toServerMessage(e: TimelineEvent, wallTime: (at: number) => numb
       return { type: 'transcript_final', text: e.text, confidence: e.confidence };
     case 'agent.text':
       return { type: 'agent_text', turn_id: e.turnId, text: e.text, final: e.final };
+    case 'agent.text_fallback':
+      return { type: 'agent_text_fallback', turn_id: e.turnId, text: e.text };
     case 'agent.audio_start':
       return { type: 'agent_audio_start', turn_id: e.turnId };
     case 'agent.audio_end':
@@ -62,7 +79,7 @@ export function toServerMessage(e: TimelineEvent, wallTime: (at: number) => numb
     case 'error':
       return { type: 'error', code: e.code as ErrorCode, message: e.message, recoverable: e.recoverable };
     case 'call.ended':
-      return { type: 'session_ended', session_id: e.callId, reason: e.reason };
+      return { type: 'session_ended', session_id: e.callId, reason: e.reason, ...(e.usage ? { usage: usageWire(e.usage) } : {}) };
     default:
       return null;
   }

@@ -20,10 +20,23 @@ import {
   type ServerMessage,
 } from './protocol.js';
 
-/** Thrown by `createSession` for an agent that does not exist. */
-export class UnknownAgentError extends Error {
-  constructor(message: string) {
+/** Thrown by `createSession` when a call may not start; `code` goes to the client. */
+export class SessionRefusedError extends Error {
+  constructor(
+    readonly code: 'unknown_agent' | 'budget_exceeded',
+    message: string,
+    /** Whether the client can succeed by asking differently (another agent). */
+    readonly recoverable: boolean,
+  ) {
     super(message);
+    this.name = 'SessionRefusedError';
+  }
+}
+
+/** Thrown by `createSession` for an agent that does not exist. */
+export class UnknownAgentError extends SessionRefusedError {
+  constructor(message: string) {
+    super('unknown_agent', message, true);
     this.name = 'UnknownAgentError';
   }
 }
@@ -169,7 +182,8 @@ export class VoiceConnection implements SessionOwner {
           sendAudio: (frame, dueAt) => this.sendAudio(frame, dueAt),
         });
       } catch (err) {
-        this.sendError(err instanceof UnknownAgentError ? 'unknown_agent' : 'invalid_message', err instanceof Error ? err.message : String(err), true);
+        if (err instanceof SessionRefusedError) this.sendError(err.code, err.message, err.recoverable);
+        else this.sendError('invalid_message', err instanceof Error ? err.message : String(err), true);
         return;
       }
       this.deps.registry.add(session, this);
@@ -187,7 +201,7 @@ export class VoiceConnection implements SessionOwner {
       input_sample_rate: this.inputRate,
       output_sample_rate: this.outputRate,
       settings: this.wireSettings(session),
-      engines: this.deps.engines,
+      engines: { ...this.deps.engines, ...session.engines },
       state: session.state,
     });
     this.log.info({ resumed, input_sample_rate: this.inputRate, output_sample_rate: this.outputRate }, resumed ? 'session resumed' : 'session started');
