@@ -22,8 +22,10 @@ export type SttEvent =
   | { type: 'partial'; text: string; startMs: number; endMs: number }
   | { type: 'final'; text: string; confidence: number; startMs: number; endMs: number; words?: WordTiming[] }
   /**
-   * The stream failed and is finished: no event follows. `recoverable` is false when reopening
-   * cannot help (wrong key, bad request); `error` carries the typed failure when there is one.
+   * From an adapter: the stream failed and is finished, no event follows; `recoverable` is false
+   * when reopening cannot help (wrong key, bad request). From the ReconnectingStt wrapper, a
+   * recoverable error only says it is reconnecting and the stream goes on; its errors with
+   * recoverable=false are terminal. `error` carries the typed failure when there is one.
    */
   | { type: 'error'; message: string; recoverable: boolean; error?: ProviderError };
 
