@@ -46,7 +46,7 @@ export type SimRoute = {
   /** The vendor's refusal for `status` (auth failure, 429, 500), with retry-after when given. */
   errorResponse(status: number, message: string, retryAfterS?: number): SimErrorResponse;
   /** Checks credentials; returns the refusal, or null to go on (and the subprotocol to select, if any). */
-  authorize(req: IncomingMessage, url: URL, control: SimControl): { refusal: SimErrorResponse } | { protocol?: string };
+  authorize(req: IncomingMessage, url: URL, control: SimControl): { refusal: SimErrorResponse } | { protocol?: string; headers?: Record<string, string> };
   http?(ctx: HttpContext): Promise<void> | void;
   ws?(ctx: WsContext): void;
 };
@@ -69,10 +69,14 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const control = options.control ?? new SimControl(options);
   const routes: SimRoute[] = [...deepgramRoutes(), ...openAiRoutes(), ...elevenLabsRoutes(), ...cartesiaRoutes()];
   const selectedProtocol = new WeakMap<IncomingMessage, string>();
+  const upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 16 * 1024 * 1024,
     handleProtocols: (_protocols, req) => selectedProtocol.get(req) ?? false,
+  });
+  wss.on('headers', (headers, req) => {
+    for (const [name, value] of Object.entries(upgradeHeaders.get(req) ?? {})) headers.push(`${name}: ${value}`);
   });
   const sockets = new Set<Duplex>();
 
@@ -116,6 +120,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     const fault = control.takeFault(route.vendor, url.pathname);
     if (fault?.type === 'status') return rejectUpgrade(socket, route.errorResponse(fault.status, 'simulated fault', fault.retryAfterS));
     if (auth.protocol) selectedProtocol.set(req, auth.protocol);
+    if (auth.headers) upgradeHeaders.set(req, auth.headers);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = control.opened(route.vendor, 'ws', url.pathname, fault);
       let serverClosing = false;

@@ -122,6 +122,8 @@ export const resilienceSchema = z
       .strict()
       .prefault({}),
     llmFirstTokenTimeoutMs: ms(300_000).default(8000),
+    /** No first audio from a synthesizer in this long: one retry, then the next TTS. */
+    ttsFirstAudioTimeoutMs: ms(300_000).default(5000),
     /** Spoken when every LLM of the chain failed; `null` to end the turn silently. */
     apology: z.string().min(1).nullable().default("I'm sorry, I'm having trouble answering right now. Could you say that again in a moment?"),
     sttReconnectDelaysMs: z.array(ms(60_000)).min(1).max(20).default([0, 1000, 2000, 4000, 8000]),

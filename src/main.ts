@@ -220,6 +220,7 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
         health,
         clock,
         retry,
+        firstAudioTimeoutMs: res.ttsFirstAudioTimeoutMs,
         report,
       });
     const stt = new ReconnectingStt({

@@ -20,11 +20,8 @@ export function sniffContainer(bytes: Uint8Array): string | null {
   for (const { name, bytes: magic } of CONTAINER_MAGIC) {
     if (bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b)) return name;
   }
-  // MPEG audio frame sync (11 set bits) with a valid layer: raw PCM rarely starts like this AND has
-  // the following header byte pattern, but checking only on the first chunk keeps false alarms rare.
-  if (bytes.length >= 4 && bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0 && (bytes[1] & 0x06) !== 0 && (bytes[2] & 0xf0) !== 0xf0) {
-    return 'MP3 (frame sync)';
-  }
+  // No check for a bare MPEG frame sync (0xFFE…): near-silent raw PCM (small negative samples)
+  // starts with the same bytes, so that check would refuse good audio.
   return null;
 }
 

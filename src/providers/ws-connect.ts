@@ -43,7 +43,13 @@ export function connectWebSocket(options: WsConnectOptions): Promise<WebSocket> 
       settle(new AbortedError());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    ws.once('open', () => settle(null));
+    ws.once('open', () => {
+      // Hold messages the server sends right after the upgrade until the caller has attached its
+      // listeners (they attach when this promise resolves, a microtask later).
+      ws.pause();
+      settle(null);
+      setImmediate(() => ws.resume());
+    });
     ws.once('unexpected-response', (_req, res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -191,6 +191,31 @@ describe('fault drills', () => {
     client.close();
   }, 60000);
 
+  it('switches to the cheaper tier once the agent spent its budget', async () => {
+    const host = await start(
+      vendorConfig(['elevenlabs'], (c) => {
+        c.providers.economy = { tts: ['cartesia'] };
+        c.budgets = { assistant: { dailyUsd: 0.0000001 } };
+      }),
+    );
+    const client = await call(host);
+    const done = (text: string) => client.waitFor((m) => m.type === 'turn_complete' && (m.turn as TurnWire).user_text === text, 20000);
+    client.send({ type: 'text_input', text: 'Hello there.' });
+    await done('Hello there.');
+    const elevenLabsCalls = () => sim.control.connections.filter((c) => c.vendor === 'elevenlabs').length;
+    const afterFirst = elevenLabsCalls();
+    expect(afterFirst).toBeGreaterThan(0);
+    const secondAt = performance.now();
+    client.send({ type: 'text_input', text: 'And now?' });
+    await done('And now?');
+    expect(elevenLabsCalls()).toBe(afterFirst);
+    const cartesiaContexts = sim.control.connections.filter((c) => c.vendor === 'cartesia').flatMap((c) => c.events.filter((e) => e.type === 'context' && e.at > secondAt));
+    expect(cartesiaContexts.length).toBeGreaterThan(0);
+    const health = (await (await fetch(`http://${host}/health`)).json()) as { budgets: Record<string, { level: string }> };
+    expect(health.budgets.assistant.level).toBe('downgrade');
+    client.close();
+  }, 60000);
+
   it('refuses a new call once the agent hit its hard budget limit', async () => {
     const host = await start(
       vendorConfig(['cartesia'], (c) => {
