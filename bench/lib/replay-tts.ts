@@ -4,7 +4,7 @@
 // TTS on a frozen virtual clock with no delays), and every request replays those chunks on the
 // simulator's schedule: first chunk at ttfbMs, then audio at `realtimeFactor` x real time.
 import { VirtualClock, type Clock } from '../../src/clock.js';
-import { sleepUntil, throwIfAborted } from '../../src/providers/simulated/clock-sleep.js';
+import { sleepUntil, throwIfAborted } from '../../src/clock-sleep.js';
 import { SimulatedTts } from '../../src/providers/simulated/index.js';
 import type { ProviderCapabilities, TtsAudio, TtsProvider, TtsRequest } from '../../src/providers/types.js';
 

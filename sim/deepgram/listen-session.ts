@@ -9,7 +9,7 @@ import type { WsContext } from '../sim-server.js';
 import type { ListenParams } from './deepgram-params.js';
 import { listenMetadataMessage, resultsMessage, speechStartedMessage, utteranceEndMessage, type ModelInfo } from './listen-messages.js';
 import { OrderedSender } from './ordered-sender.js';
-import { containerHeaderOf, RawAudioReader } from './raw-audio.js';
+import { AudioDecoder, sniffContainer } from '../../src/providers/audio-decoder.js';
 
 /** What the `malformed` fault sends once, after the first Results: not JSON at all. */
 export const LISTEN_GARBAGE = '<html><body>502 Bad Gateway</body></html>';
@@ -22,7 +22,8 @@ export function runListenSession(ctx: WsContext, params: ListenParams, requestId
   const sender = new OrderedSender();
   const hash = createHash('sha256');
   const created = new Date();
-  const reader = new RawAudioReader(params.encoding);
+  // The container check is done below, answered the way Deepgram does (1008 DATA-0000).
+  const reader = new AudioDecoder('deepgram-sim', params.encoding === 'linear16' ? 'pcm16' : params.encoding, false);
 
   let done = false;
   /** CloseStream (or a zero-length frame) arrived: no more input is read. */
@@ -142,7 +143,7 @@ export function runListenSession(ctx: WsContext, params: ListenParams, requestId
       return;
     }
     if (!sawAudio) {
-      const container = containerHeaderOf(bytes);
+      const container = sniffContainer(bytes);
       if (container) {
         control.event(connection, 'bad_audio', `${container} header while encoding=${params.encoding}`);
         finish(1008, 'DATA-0000');

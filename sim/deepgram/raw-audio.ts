@@ -1,37 +1,8 @@
-// Headerless audio in the three encodings the simulator speaks, both ways. Client audio may split a
-// 16-bit sample across frames, so the reader carries an odd byte to the next frame; a byte still
-// carried when the stream ends means the client's audio was not linear16 after all.
-import { aLawDecode, aLawEncode, muLawDecode, muLawEncode } from '../../src/audio/g711.js';
-import { pcm16FromBytes, pcm16ToBytes } from '../../src/audio/pcm.js';
-import { sniffContainer } from '../../src/providers/audio-decoder.js';
+// Headerless audio in the three encodings the simulator speaks, out (client audio is read with the
+// adapters' AudioDecoder, which carries a split sample to the next frame).
+import { aLawEncode, muLawEncode } from '../../src/audio/g711.js';
+import { pcm16ToBytes } from '../../src/audio/pcm.js';
 import type { RawAudioEncoding } from './deepgram-params.js';
-
-export class RawAudioReader {
-  private carry: number | null = null;
-
-  constructor(private readonly encoding: RawAudioEncoding) {}
-
-  push(bytes: Uint8Array): Int16Array {
-    if (this.encoding === 'mulaw') return muLawDecode(bytes);
-    if (this.encoding === 'alaw') return aLawDecode(bytes);
-    let input = bytes;
-    if (this.carry !== null) {
-      input = new Uint8Array(bytes.length + 1);
-      input[0] = this.carry;
-      input.set(bytes, 1);
-      this.carry = null;
-    }
-    if (input.length % 2 === 1) {
-      this.carry = input[input.length - 1];
-      input = input.subarray(0, input.length - 1);
-    }
-    return pcm16FromBytes(input.slice());
-  }
-
-  get hasRemainder(): boolean {
-    return this.carry !== null;
-  }
-}
 
 export function encodeRaw(samples: Int16Array, encoding: RawAudioEncoding): Buffer {
   if (encoding === 'mulaw') return Buffer.from(muLawEncode(samples));
@@ -41,15 +12,6 @@ export function encodeRaw(samples: Int16Array, encoding: RawAudioEncoding): Buff
 
 export function bytesPerSample(encoding: RawAudioEncoding): number {
   return encoding === 'linear16' ? 2 : 1;
-}
-
-/**
- * The container whose header starts `bytes` (RIFF, ID3, Ogg, fLaC, JSON), or null. MPEG frame-sync
- * detection is left out: real PCM can start with those bits, and the simulator must not refuse it.
- */
-export function containerHeaderOf(bytes: Uint8Array): string | null {
-  const found = sniffContainer(bytes);
-  return found && !found.includes('frame sync') ? found : null;
 }
 
 /** A WAV header (44 bytes) for `dataBytes` of raw audio in `encoding`. */

@@ -32,11 +32,13 @@ export class AudioDecoder {
   constructor(
     private readonly provider: string,
     private readonly encoding: RawEncoding,
+    /** Refuse a container header at the start (off where the caller checks the format itself). */
+    private readonly checkContainer = true,
   ) {}
 
   /** Decodes the next chunk; returns an empty array when the chunk was a lone odd byte. */
   push(bytes: Uint8Array): Int16Array {
-    if (this.first && bytes.length > 0) {
+    if (this.checkContainer && this.first && bytes.length > 0) {
       this.first = false;
       const container = sniffContainer(bytes);
       if (container) {

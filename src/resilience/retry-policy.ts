@@ -1,6 +1,7 @@
 // When to try a provider again, and after how long. Pure arithmetic plus one abortable sleep on the
 // injected clock, so the same rules run on a VirtualClock in tests and on the system clock live.
 import type { Clock } from '../clock.js';
+import { sleepUntil } from '../clock-sleep.js';
 import { ProviderError } from '../providers/provider-error.js';
 import { AbortedError } from '../providers/types.js';
 
@@ -81,18 +82,7 @@ export function validateRetryPolicy(policy: RetryPolicy): void {
 
 /** Waits `ms` on `clock`; rejects with AbortedError as soon as `signal` fires. */
 export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new AbortedError());
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      timer.cancel();
-      reject(new AbortedError());
-    };
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleepUntil(clock, clock.now() + ms, signal);
 }
 
 /** Short text for reports and logs: the error's kind and message. */

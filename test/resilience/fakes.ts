@@ -17,6 +17,7 @@ import type {
 import { AbortedError } from '../../src/providers/types.js';
 import type { ResilienceEvent } from '../../src/resilience/resilience-events.js';
 import { sleep } from '../../src/resilience/retry-policy.js';
+import { mulberry32 } from '../helpers/random.js';
 
 export const CAPS: ProviderCapabilities = { sampleRates: [16000], wordTimestamps: true, languages: ['en'], streaming: true };
 
@@ -42,17 +43,8 @@ export function recorder(): { events: ResilienceEvent[]; report: (e: ResilienceE
   return { events, report: (e) => events.push(e) };
 }
 
-/** Small deterministic PRNG (mulberry32) for jitter. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG for jitter. */
+export const seeded = mulberry32;
 
 // ---------- LLM / TTS ----------
 

@@ -3,7 +3,7 @@
 // injected clock; the schedule is absolute, so a late consumer catches up instead of drifting.
 import type { Clock } from '../../clock.js';
 import type { ChatMessage, LlmChunk, LlmProvider, LlmRequest, ToolCall } from '../types.js';
-import { sleepUntil, throwIfAborted } from './clock-sleep.js';
+import { sleepUntil, throwIfAborted } from '../../clock-sleep.js';
 import { estimateTokenCount, splitIntoTokens } from './text-tokens.js';
 
 export type LlmScriptStep = { text: string } | { toolCall: { name: string; arguments: object } };

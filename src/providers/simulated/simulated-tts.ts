@@ -3,7 +3,7 @@
 // ttfbMs + (audio before chunk k) / realtimeFactor on the injected clock.
 import type { Clock } from '../../clock.js';
 import type { TtsAudio, TtsProvider, TtsRequest, WordTiming, ProviderCapabilities } from '../types.js';
-import { sleepUntil, throwIfAborted } from './clock-sleep.js';
+import { sleepUntil, throwIfAborted } from '../../clock-sleep.js';
 import { SpeechLikeRenderer, layoutSpeech } from './speech-like-audio.js';
 
 export type SimulatedTtsOptions = {

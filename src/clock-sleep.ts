@@ -1,7 +1,7 @@
 // Waiting on an injected clock, cut short by an AbortSignal, so simulated latencies run on a
 // VirtualClock in tests and on the system clock in benchmarks.
-import type { Clock } from '../../clock.js';
-import { AbortedError } from '../types.js';
+import type { Clock } from './clock.js';
+import { AbortedError } from './providers/types.js';
 
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new AbortedError();
