@@ -167,6 +167,10 @@ function onMessage(m) {
       agentText = m.final ? m.text : agentText + m.text;
       ui.agentText.textContent = agentText;
       break;
+    case 'agent_text_fallback':
+      // Synthesis failed for this piece of the reply: it is shown, not heard.
+      showError('spoken as text', m.text);
+      break;
     case 'agent_audio_start':
       discarding = false;
       break;
@@ -244,7 +248,12 @@ function addTurn(t) {
   const row = document.createElement('tr');
   for (const text of cells) row.append(cell(text));
   for (const value of numbers) row.append(cell(ms(value), 'num'));
-  if (t.interrupted) row.title = `Full reply: ${t.agent_text}`;
+  row.append(cell(t.usage ? t.usage.cost.formatted : '—', 'num'));
+  const notes = [];
+  if (t.interrupted) notes.push(`Full reply: ${t.agent_text}`);
+  if (t.provider_issues && t.provider_issues.length) notes.push(...t.provider_issues);
+  if (notes.length) row.title = notes.join('\n');
+  if (t.provider_issues && t.provider_issues.length) row.classList.add('degraded');
   ui.turns.prepend(row);
 }
 
