@@ -5,11 +5,13 @@ import { existsSync, statSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** command -> Debian package, for running Parley. */
+/** command (or an absolute path the package installs) -> Debian package, for running Parley. */
 export const DEBIAN_PACKAGES = {
   'espeak-ng': 'espeak-ng',
   flite: 'flite',
   sox: 'sox',
+  pocketsphinx_continuous: 'pocketsphinx',
+  '/usr/share/pocketsphinx/model/en-us/en-us': 'pocketsphinx-en-us',
 };
 
 /** Extra ones the test suite uses (a real browser for the page test). */
@@ -18,6 +20,7 @@ export const TEST_DEBIAN_PACKAGES = {
 };
 
 function has(cmd) {
+  if (cmd.startsWith('/')) return existsSync(cmd);
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
