@@ -1,6 +1,7 @@
 // One Cartesia context: buffers transcript pieces, generates audio for them segment by segment
 // (paced by the simulator's TTS latencies) and streams `chunk`, `timestamps`, `flush_done` and
-// finally `done`. A cancel stops its timers at once, so nothing more is sent for it.
+// finally `done`. A cancel stops its timers at once, so nothing more is sent for it. A context left
+// open (no `continue:false`) expires 1 s after its last audio, as Cartesia's do.
 import { performance } from 'node:perf_hooks';
 import { writeWav } from '../../src/audio/wav.js';
 import type { SimLatencies } from '../sim-control.js';
@@ -17,14 +18,18 @@ export type ContextHost = {
   /** Called after each chunk; the socket may inject its `malformed` garbage here. */
   afterChunk(contextId: string, flushId: number | undefined): void;
   log(type: string, detail: string): void;
-  /** The context ended (done sent, cancelled or failed); the socket forgets it. */
+  /** The context ended (done sent, cancelled, failed or expired); the socket forgets it. */
   finished(contextId: string): void;
+  /** The context expired while open for input; the socket refuses its id from now on. */
+  expired(contextId: string): void;
 };
 
 type Segment = { text: string; flushId?: number };
 
 /** Cartesia's documented default when a client streams with `continue:true` and no delay. */
 const DEFAULT_BUFFER_DELAY_MS = 3000;
+/** Cartesia: "Contexts automatically expire 1 second after the last audio output is streamed out." */
+export const CONTEXT_EXPIRY_MS = 1000;
 const SENTENCE_END = /[.!?;:]["')\]]*\s*$/;
 
 export class CartesiaContext {
@@ -42,6 +47,7 @@ export class CartesiaContext {
   private audioOffsetMs = 0;
   private timer: NodeJS.Timeout | null = null;
   private bufferTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
   private lastSendAt = performance.now();
 
   constructor(
@@ -60,6 +66,8 @@ export class CartesiaContext {
   }
 
   accept(request: GenerationRequest): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
     if (request.addTimestamps) this.addTimestamps = true;
     this.pending += request.transcript;
     if (request.flush) {
@@ -99,6 +107,14 @@ export class CartesiaContext {
         this.send({ type: 'done', done: true, status_code: 206, context_id: this.id });
         this.host.log('done', this.id);
         this.end();
+      } else if (!this.inputClosed && this.pending === '' && !this.bufferTimer) {
+        // Idle and still open for input: the expiry clock runs from the last audio sent.
+        this.expiryTimer ??= setTimeout(() => {
+          this.expiryTimer = null;
+          this.host.log('expired', this.id);
+          this.host.expired(this.id);
+          this.end();
+        }, CONTEXT_EXPIRY_MS);
       }
       return;
     }
@@ -173,7 +189,8 @@ export class CartesiaContext {
       this.generating = false;
       this.pump();
     };
-    this.schedule(startedAt + ttsTtfbMs, step);
+    // A flush with nothing left to say answers at once; only speech pays the time to first byte.
+    this.schedule(startedAt + (bytes.length === 0 ? 0 : ttsTtfbMs), step);
   }
 
   private schedule(at: number, fn: () => void): void {
@@ -191,8 +208,10 @@ export class CartesiaContext {
     this.ended = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.bufferTimer) clearTimeout(this.bufferTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.timer = null;
     this.bufferTimer = null;
+    this.expiryTimer = null;
     this.host.finished(this.id);
   }
 }

@@ -1,6 +1,7 @@
 // One accepted /tts/websocket connection: routes client messages to contexts by context_id, checks
 // them, answers bad ones with an `error` event for that context, applies the connection's fault and
-// closes the socket after the idle timeout.
+// closes the socket after the idle timeout. Input on a context id that expired is refused with an
+// error (Cartesia only says such input "is not supported"; UNSURE what it answers).
 import { WebSocket } from 'ws';
 import type { WsContext } from '../sim-server.js';
 import { CartesiaContext, type ContextHost } from './cartesia-context.js';
@@ -10,6 +11,7 @@ import { parseClientMessage, type GenerationRequest } from './cartesia-request.j
 export function serveCartesiaSocket(ctx: WsContext): void {
   const { ws, control, connection, fault } = ctx;
   const contexts = new Map<string, CartesiaContext>();
+  const expiredIds = new Set<string>();
   let anonymous = 0;
   let malformedSent = false;
   let idleTimer: NodeJS.Timeout | null = null;
@@ -51,6 +53,7 @@ export function serveCartesiaSocket(ctx: WsContext): void {
     },
     log: (type, detail) => control.event(connection, type, detail),
     finished: (contextId) => contexts.delete(contextId),
+    expired: (contextId) => expiredIds.add(contextId),
   };
 
   const fail = (contextId: string | undefined, statusCode: number, title: string, message: string, errorCode: string | null) => {
@@ -69,6 +72,10 @@ export function serveCartesiaSocket(ctx: WsContext): void {
         return;
       }
       existing.accept(request);
+      return;
+    }
+    if (expiredIds.has(id)) {
+      fail(id, 400, 'Context expired', `Context ${id} expired 1 s after its last audio; use a new context_id.`, 'context_expired');
       return;
     }
     if (request.transcript.trim() === '') {

@@ -99,8 +99,13 @@ export interface TtsRequest {
   sampleRate: number;
   voice?: string;
   signal: AbortSignal;
-  /** The turn this request serves, for usage attribution (adapters ignore it). */
+  /**
+   * The turn this request serves (usage attribution; adapters that keep a reply's sentences in one
+   * vendor context group requests by call and turn). Turn ids are unique within a call only.
+   */
   turnId?: string;
+  /** The call this request serves; with `turnId`, a key unique in the process. */
+  callId?: string;
 }
 
 export interface TtsProvider {

@@ -23,7 +23,7 @@ export class ReplySpeaker {
     private readonly turnId: string,
     private readonly tts: TtsProvider,
     private readonly playout: Playout,
-    private readonly options: { sampleRate: number; voice?: string; aheadMs: number },
+    private readonly options: { sampleRate: number; voice?: string; aheadMs: number; callId?: string },
     private readonly events: ReplySpeakerEvents,
   ) {}
 
@@ -65,7 +65,7 @@ export class ReplySpeaker {
     let heardWords: readonly WordTiming[] | undefined;
     this.events.onRequest(chunkId);
     try {
-      for await (const audio of this.tts.synthesize({ text, sampleRate: this.options.sampleRate, voice: this.options.voice, signal, turnId: this.turnId })) {
+      for await (const audio of this.tts.synthesize({ text, sampleRate: this.options.sampleRate, voice: this.options.voice, signal, turnId: this.turnId, callId: this.options.callId })) {
         if (signal.aborted) return;
         if (audio.words?.length) {
           words.push(...audio.words);

@@ -429,7 +429,7 @@ export class Session {
       turnId,
       this.deps.tts,
       this.playout,
-      { sampleRate: this.deps.sampleRate, voice: this.deps.agent.voice, aheadMs: this.deps.ttsAheadMs ?? 3000 },
+      { sampleRate: this.deps.sampleRate, voice: this.deps.agent.voice, aheadMs: this.deps.ttsAheadMs ?? 3000, callId: this.deps.callId },
       {
         onRequest: () => {
           if (run.marks.ttsRequestAt === null) run.marks.ttsRequestAt = this.deps.clock.now();

@@ -25,6 +25,8 @@ export type CartesiaConnectionOptions = {
 export class CartesiaConnection {
   private socket: WebSocket | null = null;
   private connecting: Promise<WebSocket> | null = null;
+  /** Counts the sockets opened so far; a context lives only on the socket it was opened on. */
+  private serial = 0;
   /** Each context remembers its socket, so a late close of an old socket fails only its own contexts. */
   private readonly contexts = new Map<string, { listener: ContextListener; socket: WebSocket }>();
 
@@ -52,6 +54,12 @@ export class CartesiaConnection {
         },
       );
     });
+  }
+
+  /** Which socket is open now (null when none): contexts kept across requests check they are still on it. */
+  socketSerial(): number | null {
+    const socket = this.socket;
+    return socket && socket.readyState === socket.OPEN ? this.serial : null;
   }
 
   /** Routes messages for `contextId` on the current socket to `listener`; throws when there is no open socket. */
@@ -105,6 +113,7 @@ export class CartesiaConnection {
       });
       this.attach(socket);
       this.socket = socket;
+      this.serial++;
       return socket;
     } finally {
       this.connecting = null;

@@ -1,11 +1,14 @@
-// Cartesia Sonic over its TTS WebSocket. One socket per adapter carries every synthesis as its own
-// context (fresh context_id each), so concurrent turns share one connection and one handshake.
+// Cartesia Sonic over its TTS WebSocket. One socket per adapter carries every synthesis as a context,
+// so concurrent turns share one connection and one handshake. A request with a turnId is one
+// sentence of a reply: the sentences of a turn continue one context (Cartesia keeps prosody across
+// them; see cartesia-turn-contexts.ts). A request without one gets a context of its own.
 // Audio is asked for as raw pcm_s16le at the request's rate, with word timestamps.
 import { randomUUID } from 'node:crypto';
 import { ProviderError } from '../provider-error.js';
 import { AbortedError, type ProviderCapabilities, type TtsAudio, type TtsProvider, type TtsRequest } from '../types.js';
 import { CartesiaConnection, PROVIDER } from './cartesia-connection.js';
 import { CartesiaSynthesis } from './cartesia-synthesis.js';
+import { CartesiaTurnContexts } from './cartesia-turn-contexts.js';
 
 export type CartesiaTtsOptions = {
   apiKey: string;
@@ -22,6 +25,11 @@ export type CartesiaTtsOptions = {
   chunkTimeoutMs?: number;
   /** WebSocket handshake limit. Default 10000. */
   connectTimeoutMs?: number;
+  /**
+   * How long a turn's context stays open for the turn's next sentence after the server finished the
+   * last one's audio. Default 800: below Cartesia's expiry of a context 1 s after its last audio.
+   */
+  turnIdleMs?: number;
 };
 
 export const CARTESIA_SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
@@ -40,6 +48,7 @@ export class CartesiaTts implements TtsProvider {
   private readonly connection: CartesiaConnection;
   private readonly modelId: string;
   private readonly chunkTimeoutMs: number;
+  private readonly turns: CartesiaTurnContexts;
 
   constructor(private readonly options: CartesiaTtsOptions) {
     if (!options.apiKey) throw new RangeError('Cartesia apiKey is required');
@@ -51,6 +60,9 @@ export class CartesiaTts implements TtsProvider {
       headers: { 'Cartesia-Version': options.version ?? '2025-04-16', 'X-API-Key': options.apiKey },
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     });
+    const turnIdleMs = options.turnIdleMs ?? 800;
+    if (!(turnIdleMs > 0)) throw new RangeError(`Cartesia turnIdleMs must be > 0, got ${turnIdleMs}`);
+    this.turns = new CartesiaTurnContexts(this.connection, turnIdleMs);
   }
 
   synthesize(request: TtsRequest): AsyncIterable<TtsAudio> {
@@ -59,6 +71,7 @@ export class CartesiaTts implements TtsProvider {
 
   /** Closes the shared socket (syntheses in flight fail); the next synthesize reconnects. */
   close(): void {
+    this.turns.clear();
     this.connection.close();
   }
 
@@ -72,27 +85,106 @@ export class CartesiaTts implements TtsProvider {
     if (request.text.trim() === '') return;
 
     await this.connection.open(signal);
-    const synthesis = new CartesiaSynthesis(`parley-${randomUUID()}`, this.connection, this.chunkTimeoutMs);
+    if (request.turnId === undefined) yield* this.alone(request);
+    // Turn ids repeat across calls (turn-1 in every call): the call id makes the key unique.
+    else yield* this.inTurn(`${request.callId ?? ''}/${request.turnId}`, request);
+  }
+
+  /** The request is a context of its own: the whole text as one input, ended by `done`. */
+  private async *alone(request: TtsRequest): AsyncGenerator<TtsAudio> {
+    const { signal } = request;
+    const synthesis = new CartesiaSynthesis(`parley-${randomUUID()}`, this.connection, {
+      chunkTimeoutMs: this.chunkTimeoutMs,
+      sampleRate: request.sampleRate,
+      endsAt: 'done',
+      contextOffsetMs: 0,
+      continuation: false,
+    });
     const onAbort = () => synthesis.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal.aborted) throw new AbortedError();
-      synthesis.start({
-        model_id: this.modelId,
-        // The whole text as one input: Cartesia paces prosody over it and ends the context on done.
-        transcript: request.text,
-        voice: { mode: 'id', id: request.voice ?? this.options.voiceId },
-        ...(this.options.language === undefined ? {} : { language: this.options.language }),
-        output_format: { container: 'raw', encoding: 'pcm_s16le', sample_rate: sampleRate },
-        add_timestamps: true,
-        continue: false,
-      });
+      synthesis.start([{ ...this.fieldsFor(request), transcript: request.text, continue: false }]);
       yield* synthesis.chunks(signal);
     } finally {
       signal.removeEventListener('abort', onAbort);
       // The consumer stopped early (break/return) or something threw: the server must stop too.
       synthesis.abort();
     }
+  }
+
+  /**
+   * One sentence of a turn on the turn's context: the text with `continue:true`, then a flush whose
+   * `flush_done` ends this request's audio. A continuation the server refuses before any of its audio
+   * was handed out (the context expired or was closed) is said again once, on a fresh context.
+   */
+  private async *inTurn(turnId: string, request: TtsRequest): AsyncGenerator<TtsAudio> {
+    const { signal } = request;
+    const fields = this.fieldsFor(request);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (signal.aborted) throw new AbortedError();
+      const acquired = this.turns.acquire(turnId, fields);
+      if (!acquired) {
+        // Another request of this turn holds its context right now: this one goes alone.
+        yield* this.alone(request);
+        return;
+      }
+      const { context, continuing } = acquired;
+      const synthesis = new CartesiaSynthesis(context.contextId, this.connection, {
+        chunkTimeoutMs: this.chunkTimeoutMs,
+        sampleRate: request.sampleRate,
+        endsAt: 'flush_done',
+        contextOffsetMs: context.audioMs,
+        continuation: continuing && attempt === 0,
+      });
+      let cancelled = false;
+      // Cancel the turn's context from the abort listener itself, so the server stops at once.
+      const stop = () => {
+        cancelled = true;
+        synthesis.abort(false);
+        this.turns.cancel(context);
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        if (signal.aborted) throw new AbortedError();
+        // Inputs of a context are joined verbatim: a space keeps the sentences apart.
+        const text = continuing && !/^\s/.test(request.text) ? ` ${request.text}` : request.text;
+        synthesis.start([
+          { ...context.fields, transcript: text, continue: true },
+          { ...context.fields, transcript: '', continue: true, flush: true },
+        ]);
+        yield* synthesis.chunks(signal);
+        return;
+      } catch (err) {
+        if (!synthesis.rejected || attempt > 0 || signal.aborted) throw err;
+      } finally {
+        signal.removeEventListener('abort', stop);
+        if (cancelled) {
+          // Already cancelled and forgotten.
+        } else if (synthesis.contextReusable) {
+          this.turns.release(context, synthesis.contextAudioMs, synthesis.finishedAt);
+        } else if (synthesis.abort(false)) {
+          // The consumer stopped early (break/return) or something threw mid-stream.
+          this.turns.cancel(context);
+        } else {
+          // Ended by the server (done, error) or failed: the context is of no further use.
+          this.turns.forget(context);
+        }
+      }
+    }
+  }
+
+  /** Every message on a context repeats these (Cartesia requires all but transcript/continue/flush). */
+  private fieldsFor(request: TtsRequest): Record<string, unknown> {
+    return {
+      model_id: this.modelId,
+      voice: { mode: 'id', id: request.voice ?? this.options.voiceId },
+      ...(this.options.language === undefined ? {} : { language: this.options.language }),
+      output_format: { container: 'raw', encoding: 'pcm_s16le', sample_rate: request.sampleRate },
+      add_timestamps: true,
+      // Parley hands over whole sentences: generate at once instead of waiting for more text.
+      max_buffer_delay_ms: 0,
+    };
   }
 }
 
