@@ -3,10 +3,13 @@
 // API keys are never configuration: they come only from the environment (see VENDOR_KEY_ENV).
 import { z } from 'zod';
 
-export const STT_ENGINES = ['simulated', 'deepgram', 'openai'] as const;
-export const TTS_ENGINES = ['simulated', 'deepgram', 'elevenlabs', 'cartesia'] as const;
-/** LLM chain entries: `simulated`, `openai`, or the name of an entry of `providers.llmEndpoints`. */
-export const BUILTIN_LLM_ENGINES = ['simulated', 'openai'] as const;
+export const STT_ENGINES = ['simulated', 'pocketsphinx', 'deepgram', 'openai'] as const;
+export const TTS_ENGINES = ['simulated', 'espeak', 'deepgram', 'elevenlabs', 'cartesia'] as const;
+/**
+ * LLM chain entries: `flow` (the agent's conversation flow, offline), `simulated`, `openai`, or the
+ * name of an entry of `providers.llmEndpoints`.
+ */
+export const BUILTIN_LLM_ENGINES = ['flow', 'simulated', 'openai'] as const;
 
 export type SttEngine = (typeof STT_ENGINES)[number];
 export type TtsEngine = (typeof TTS_ENGINES)[number];
@@ -38,9 +41,10 @@ export type ProviderChains = { stt: SttEngine[]; llm: string[]; tts: TtsEngine[]
 
 export const providersSchema = z
   .object({
-    stt: chain(z.enum(STT_ENGINES)).default(['simulated']),
-    llm: chain(z.string().min(1)).default(['simulated']),
-    tts: chain(z.enum(TTS_ENGINES)).default(['simulated']),
+    // The offline stack by default; the simulated engines stand in where a Debian package is missing.
+    stt: chain(z.enum(STT_ENGINES)).default(['pocketsphinx', 'simulated']),
+    llm: chain(z.string().min(1)).default(['flow']),
+    tts: chain(z.enum(TTS_ENGINES)).default(['espeak', 'simulated']),
     /** The cheaper tier an agent switches to when its budget is spent (kinds left out keep their chain). */
     economy: providerChainsSchema.default({ tts: ['simulated'] }),
     deepgram: z
@@ -86,6 +90,17 @@ export const providersSchema = z
         voiceId: z.string().min(1).default('21m00Tcm4TlvDq8ikWAM'),
         modelId: z.string().min(1).default('eleven_flash_v2_5'),
         outputFormat: z.enum(['pcm', 'ulaw_8000']).default('pcm'),
+      })
+      .strict()
+      .prefault({}),
+    espeak: z
+      .object({
+        /** espeak-ng voice: language code, name or file, with an optional variant (`en-us+klatt`). */
+        voice: z.string().min(1).default('en-us'),
+        /** Words per minute. */
+        rate: z.number().int().min(80).max(450).default(170),
+        pitch: z.number().int().min(0).max(99).default(50),
+        volume: z.number().int().min(0).max(200).default(100),
       })
       .strict()
       .prefault({}),
@@ -148,7 +163,7 @@ export function checkProviderSetup(providers: ProvidersConfig, chains: ProviderC
       const endpoint = providers.llmEndpoints[name];
       if (endpoint?.apiKeyEnv && !env[endpoint.apiKeyEnv]) problems.push(`LLM endpoint "${name}" needs the environment variable ${endpoint.apiKeyEnv}`);
     }
-    for (const name of [...c.stt, ...c.tts]) if (name !== 'simulated') needKey.add(name);
+    for (const name of [...c.stt, ...c.tts]) if (name in VENDOR_KEY_ENV) needKey.add(name as keyof typeof VENDOR_KEY_ENV);
   }
   for (const vendor of needKey) {
     if (!env[VENDOR_KEY_ENV[vendor]]) problems.push(`${vendor} is configured but the environment variable ${VENDOR_KEY_ENV[vendor]} is not set`);

@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SUPPORTED_SAMPLE_RATES } from './audio/pcm.js';
+import { OpeningHoursConfigSchema } from './appointments/opening-hours.js';
 import { budgetsSchema, displayCurrencySchema, priceTableSchema } from './usage/index.js';
 import { checkProviderSetup, providerChainsSchema, providersSchema, resilienceSchema, type ProviderChains } from './config-providers.js';
 
@@ -21,10 +22,20 @@ const agentSchema = z
     voice: z.string().optional(),
     /** This agent's provider chains; kinds left out use `providers.*`. */
     providers: providerChainsSchema.optional(),
+    /** Conversation flow file (YAML/JSON) run by the `flow` LLM engine; relative to the working directory; null for none. */
+    flow: z.string().min(1).nullable().optional(),
+    /** Tool sets the agent may call: `time` (current time), `appointments` (the booking tools). */
+    tools: z.array(z.enum(['time', 'appointments'])).default(['time']),
   })
   .strict();
 
 export type AgentConfig = z.infer<typeof agentSchema>;
+
+/** The default agent: the same fields, but it runs the receptionist flow with the booking tools unless told otherwise. */
+const defaultAgentSchema = agentSchema.extend({
+  flow: z.string().min(1).nullable().default('flows/receptionist.yaml'),
+  tools: z.array(z.enum(['time', 'appointments'])).default(['time', 'appointments']),
+});
 
 export const configSchema = z
   .object({
@@ -69,8 +80,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** The default agent (`start_session` without `agent`). */
-    agent: agentSchema.prefault({}),
+    /** The default agent (`start_session` without `agent`): the receptionist flow, with the booking tools. */
+    agent: defaultAgentSchema.prefault({}),
     /** More agents, chosen by name in `start_session.agent`. */
     agents: z.array(agentSchema).default([]),
     providers: providersSchema,
@@ -81,6 +92,16 @@ export const configSchema = z
         prices: priceTableSchema.partial().optional(),
         /** How costs are shown (they are kept in USD). */
         currency: displayCurrencySchema.default({ code: 'USD', perUsd: 1 }),
+      })
+      .strict()
+      .prefault({}),
+    /** The appointments book used by the `appointments` tools (SQLite). */
+    appointments: z
+      .object({
+        database: z.string().min(1).default('data/appointments.db'),
+        /** IANA time zone of the business; default the host's. */
+        timeZone: z.string().min(1).optional(),
+        openingHours: OpeningHoursConfigSchema.optional(),
       })
       .strict()
       .prefault({}),
@@ -124,6 +145,9 @@ function checkAgents(config: Config): string[] {
   for (const agent of allAgents(config)) {
     if (seen.has(agent.name)) problems.push(`agents: the name "${agent.name}" is used twice`);
     seen.add(agent.name);
+  }
+  for (const agent of allAgents(config)) {
+    if (resolveChains(config, agent).llm.includes('flow') && !agent.flow) problems.push(`agent "${agent.name}" uses the flow LLM but has no flow file (agent.flow)`);
   }
   for (const name of Object.keys(config.budgets)) {
     if (!seen.has(name)) problems.push(`budgets.${name}: there is no agent called "${name}"`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Composition root: the only place that picks concrete classes and wires them together.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +9,12 @@ import { systemClock, type Clock } from './clock.js';
 import { allAgents, ConfigError, loadConfig, resolveChains, type AgentConfig, type Config } from './config.js';
 import { VENDOR_KEY_ENV, type SttEngine, type TtsEngine } from './config-providers.js';
 import { Metrics } from './metrics/metrics.js';
+import { AppointmentStore } from './appointments/appointment-store.js';
+import { registerAppointmentTools } from './appointments/appointment-tools.js';
+import { FlowLlm, loadFlowSync, type Flow } from './flows/index.js';
+import { EspeakTts } from './providers/local/espeak-tts.js';
+import { PocketsphinxStt } from './providers/local/pocketsphinx-stt.js';
+import { bookingDomainPhrases } from './providers/local/pocketsphinx-booking-domain.js';
 import { CartesiaTts } from './providers/cartesia/cartesia-tts.js';
 import { DeepgramStt } from './providers/deepgram/deepgram-stt.js';
 import { DeepgramTts } from './providers/deepgram/deepgram-tts.js';
@@ -68,12 +74,47 @@ export function packageRoot(): string {
 class Engines {
   private readonly llms = new Map<string, LlmProvider>();
   private readonly ttss = new Map<string, TtsProvider>();
+  private readonly flows = new Map<string, Flow>();
+  private readonly toolsets = new Map<string, ToolRegistry>();
+  private appointments: AppointmentStore | null = null;
 
   constructor(
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly env: NodeJS.ProcessEnv,
   ) {}
+
+  /** The tools an agent may call. */
+  tools(agent: AgentConfig): ToolRegistry {
+    let registry = this.toolsets.get(agent.name);
+    if (!registry) {
+      registry = new ToolRegistry();
+      if (agent.tools.includes('time')) registry.register(currentTimeTool);
+      if (agent.tools.includes('appointments')) registerAppointmentTools(registry, this.appointmentStore());
+      this.toolsets.set(agent.name, registry);
+    }
+    return registry;
+  }
+
+  private appointmentStore(): AppointmentStore {
+    if (!this.appointments) {
+      const a = this.config.appointments;
+      if (a.database !== ':memory:') mkdirSync(dirname(a.database), { recursive: true });
+      this.appointments = new AppointmentStore(a.database, { timeZone: a.timeZone, openingHours: a.openingHours });
+    }
+    return this.appointments;
+  }
+
+  /** The agent's conversation flow, loaded and validated once (errors name the file, node and field). */
+  flow(agent: AgentConfig): Flow {
+    if (!agent.flow) throw new ConfigError(`agent "${agent.name}" has no flow file`);
+    let flow = this.flows.get(agent.name);
+    if (!flow) {
+      flow = loadFlowSync(agent.flow, { knownTools: this.tools(agent).specs().map((t) => t.name) });
+      this.flows.set(agent.name, flow);
+    }
+    return flow;
+  }
 
   private key(vendor: keyof typeof VENDOR_KEY_ENV): string {
     const key = this.env[VENDOR_KEY_ENV[vendor]];
@@ -82,10 +123,15 @@ class Engines {
   }
 
   /** A fresh STT engine for one call (`tag` labels the call at the vendor). */
-  stt(name: SttEngine, tag: string): { engine: SttProvider; model: string } {
+  stt(name: SttEngine, tag: string, agent: AgentConfig): { engine: SttProvider; model: string } {
     const p = this.config.providers;
     const sim = this.config.simulated;
     switch (name) {
+      case 'pocketsphinx': {
+        // A flow agent listens for its domain: the booking phrases plus the flow's own examples.
+        const phrases = agent.flow ? [...bookingDomainPhrases(), ...Object.values(this.flow(agent).intents).flat()] : undefined;
+        return { engine: new PocketsphinxStt(phrases ? { phrases } : {}), model: 'en-us' };
+      }
       case 'simulated':
         return { engine: new SimulatedStt({ clock: this.clock, script: sim.script, finalDelayMs: sim.sttFinalDelayMs }), model: 'simulated' };
       case 'deepgram': {
@@ -109,18 +155,20 @@ class Engines {
     }
   }
 
-  llm(name: string): LlmProvider {
-    let engine = this.llms.get(name);
+  llm(name: string, agent: AgentConfig): LlmProvider {
+    const key = name === 'flow' ? `flow:${agent.name}` : name;
+    let engine = this.llms.get(key);
     if (!engine) {
-      engine = this.buildLlm(name);
-      this.llms.set(name, engine);
+      engine = this.buildLlm(name, agent);
+      this.llms.set(key, engine);
     }
     return engine;
   }
 
-  private buildLlm(name: string): LlmProvider {
+  private buildLlm(name: string, agent: AgentConfig): LlmProvider {
     const p = this.config.providers;
     const sim = this.config.simulated;
+    if (name === 'flow') return new FlowLlm(this.flow(agent), { timeZone: this.config.appointments.timeZone });
     if (name === 'simulated') return new SimulatedLlm({ clock: this.clock, ttftMs: sim.llmTtftMs, tokensPerSecond: sim.llmTokensPerSecond });
     if (name === 'openai') {
       return new OpenAiLlm({ apiKey: this.key('openai'), baseUrl: p.openai.baseUrl, model: p.openai.model, temperature: p.openai.temperature, maxTokens: p.openai.maxTokens });
@@ -139,7 +187,7 @@ class Engines {
       this.ttss.set(name, engine);
     }
     const p = this.config.providers;
-    const model = { simulated: 'simulated', deepgram: p.deepgram.ttsModel, elevenlabs: p.elevenlabs.modelId, cartesia: p.cartesia.modelId }[name];
+    const model = { simulated: 'simulated', espeak: 'espeak-ng', deepgram: p.deepgram.ttsModel, elevenlabs: p.elevenlabs.modelId, cartesia: p.cartesia.modelId }[name];
     return { engine, model };
   }
 
@@ -149,6 +197,8 @@ class Engines {
     switch (name) {
       case 'simulated':
         return new SimulatedTts({ clock: this.clock, ttfbMs: sim.ttsTtfbMs, realtimeFactor: sim.ttsRealtimeFactor });
+      case 'espeak':
+        return new EspeakTts({ voice: p.espeak.voice, rate: p.espeak.rate, pitch: p.espeak.pitch, volume: p.espeak.volume });
       case 'deepgram':
         return new DeepgramTts({ apiKey: this.key('deepgram'), baseUrl: p.deepgram.baseUrl, model: p.deepgram.ttsModel, transport: p.deepgram.ttsTransport });
       case 'elevenlabs':
@@ -159,7 +209,11 @@ class Engines {
   }
 
   close(): void {
-    for (const engine of this.ttss.values()) if (engine instanceof CartesiaTts) engine.close();
+    for (const engine of this.ttss.values()) {
+      if (engine instanceof CartesiaTts) engine.close();
+      if (engine instanceof EspeakTts) void engine.close();
+    }
+    this.appointments?.close();
   }
 }
 
@@ -168,7 +222,6 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
   const log = parts.log ?? createLogger(config.logLevel);
   const vad = parts.vad ?? (await createVad({ prefer: config.vad.engine, logger: log }));
   const engines = new Engines(config, clock, parts.env ?? process.env);
-  const tools = new ToolRegistry().register(currentTimeTool);
   const registry = new SessionRegistry(clock, config.server.resumeWindowMs);
   const res = config.resilience;
   const health = new ProviderHealth({ clock, breaker: { failureThreshold: res.breaker.failureThreshold, openMs: res.breaker.openMs } });
@@ -210,7 +263,7 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
     const startTier = downgraded() ? economy : premium;
     const retry = res.retry;
     const llmChain = (names: string[]) =>
-      new LlmChain({ providers: names.map((n) => new MeteredLlm(engines.llm(n), usage)), health, clock, retry, firstTokenTimeoutMs: res.llmFirstTokenTimeoutMs, apology: res.apology, report });
+      new LlmChain({ providers: names.map((n) => new MeteredLlm(engines.llm(n, agent), usage)), health, clock, retry, firstTokenTimeoutMs: res.llmFirstTokenTimeoutMs, apology: res.apology, report });
     const ttsChain = (names: TtsEngine[]) =>
       new TtsChain({
         providers: names.map((n) => {
@@ -225,7 +278,7 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
       });
     const stt = new ReconnectingStt({
       providers: startTier.stt.map((n) => {
-        const { engine, model } = engines.stt(n, callId);
+        const { engine, model } = engines.stt(n, callId, agent);
         return new MeteredStt(engine, usage, model);
       }),
       health,
@@ -235,7 +288,9 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
       bufferMs: res.sttBufferMs,
       replayMaxAgeMs: res.sttReplayMs,
     });
+    const firstLlm = premium.llm[0];
     return {
+      flow: !parts.llm && firstLlm === 'flow' ? (engines.llm('flow', agent) as FlowLlm) : null,
       stt: parts.stt ?? stt,
       llm: parts.llm ?? new TierSwitchLlm(llmChain(premium.llm), llmChain(economy.llm), downgraded),
       tts: parts.tts ?? new TierSwitchTts(ttsChain(premium.tts), ttsChain(economy.tts), downgraded),
@@ -289,7 +344,7 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
           tts: providers.tts,
           engines: providers.names,
           usage,
-          tools,
+          tools: engines.tools(agent),
           sampleRate: config.audio.sampleRate,
           sendAudio: (frame, dueAt) => {
             pacing.record(clock.now() - dueAt);
@@ -298,13 +353,24 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
           agent: {
             name: agent.name,
             systemPrompt: o.systemPrompt ?? agent.systemPrompt,
-            greeting: o.greeting !== undefined ? o.greeting : agent.greeting,
+            // A flow agent opens with its flow's greeting (the start node's words).
+            greeting: o.greeting !== undefined ? o.greeting : (providers.flow?.greeting ?? agent.greeting),
             voice: agent.voice,
             turn: { ...baseTurn, ...o.turn },
             vad: { threshold: config.vad.threshold, minSpeechMs: config.vad.minSpeechMs, minSilenceMs: config.vad.minSilenceMs, ...o.vad },
           },
         });
         metrics.observe(session.timeline);
+        const flow = providers.flow;
+        if (flow) {
+          // The flow's end node ends the call once its last words were played.
+          const live = session;
+          live.timeline.subscribe((e) => {
+            if (e.type !== 'turn.completed' || live.hasEnded) return;
+            const state = flow.inspect(live.chatContext);
+            if (state.ended) live.end(state.handoff ? 'handed over to a person' : 'conversation finished');
+          });
+        }
         return session;
       },
     },

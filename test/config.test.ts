@@ -46,7 +46,10 @@ describe('loadConfig', () => {
     expect(config.audio).toEqual({ sampleRate: 16000, defaultOutputSampleRate: 16000 });
     expect(config.vad).toEqual({ engine: 'silero', threshold: 0.5, minSpeechMs: 64, minSilenceMs: 250 });
     expect(config.turn).toEqual({ debounceMs: null, speculativeHoldMs: 200, minInterruptionMs: 60 });
-    expect(config.providers).toMatchObject({ stt: ['simulated'], llm: ['simulated'], tts: ['simulated'] });
+    // Offline by default: pocketsphinx and espeak-ng (with the simulated engines behind them), the receptionist flow.
+    expect(config.providers).toMatchObject({ stt: ['pocketsphinx', 'simulated'], llm: ['flow'], tts: ['espeak', 'simulated'] });
+    expect(config.agent.flow).toBe('flows/receptionist.yaml');
+    expect(config.agent.tools).toEqual(['time', 'appointments']);
     expect(config.agents).toEqual([]);
     expect(config.simulated.script).toHaveLength(4);
     expect(config.agent.greeting).toMatch(/Parley/);
@@ -63,6 +66,7 @@ describe('loadConfig', () => {
     expect(config.vad).toEqual({ engine: 'energy', threshold: 0.6, minSpeechMs: 64, minSilenceMs: 250 });
     expect(config.agent.greeting).toBeNull();
     expect(config.agent.name).toBe('assistant');
+    expect(config.agent.flow).toBe('flows/receptionist.yaml');
     expect(config.turn.correctionMarkers).toEqual(['wait', 'hang on']);
   });
 

@@ -1,6 +1,7 @@
 // The one configuration every bench step uses: simulated providers at fixed latencies, real
 // Silero VAD, no greeting, and a fixed debounce so the policy waits are known exactly.
-import { loadConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
+import { simulatedConfig } from '../../src/config-simulated.js';
 import { UTTERANCE_TEXTS } from './speech-corpus.js';
 
 export const LATENCIES = {
@@ -20,7 +21,7 @@ export const POLICY = {
 } as const;
 
 export function benchConfig(vadEngine: 'silero' | 'energy' = 'silero'): Config {
-  const config = loadConfig({ env: {}, file: '/dev/null' });
+  const config = simulatedConfig();
   config.server = { ...config.server, host: '127.0.0.1', port: 0 };
   config.logLevel = 'warn';
   config.agent.greeting = null;

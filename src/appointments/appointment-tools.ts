@@ -21,10 +21,12 @@ import { spokenRanges } from './opening-hours.js';
 import { freeWindows } from './slot-suggestions.js';
 import { spokenList, spokenTime } from './spoken-time.js';
 
+const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 const dateArg = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD, e.g. "2025-03-10"')
-  .refine(isLocalDate, 'not a real calendar date')
+  .regex(DATE_SHAPE, 'expected a date as YYYY-MM-DD, e.g. "2025-03-10"')
+  // Only a well-shaped date can be an impossible one (2025-02-30); one complaint per field.
+  .refine((v) => !DATE_SHAPE.test(v) || isLocalDate(v), 'not a real calendar date')
   .describe('Date as YYYY-MM-DD in the business time zone');
 const timeArg = z
   .string()

@@ -3,7 +3,8 @@
 // speech is streamed in real time (the VAD and the turn timing are part of what is tested).
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
+import { simulatedConfig } from '../../src/config-simulated.js';
 import { createLogger } from '../../src/log.js';
 import { createParley, type Parley } from '../../src/main.js';
 import { ScriptTranscriber } from '../../sim/script-transcriber.js';
@@ -40,7 +41,7 @@ afterEach(async () => {
 });
 
 function vendorConfig(tts: string[], extra: (c: Config) => void = () => {}): Config {
-  const config = loadConfig({ env: {}, file: '/dev/null' });
+  const config = simulatedConfig();
   config.server.port = 0;
   config.agent.greeting = null;
   config.vad.engine = 'silero';

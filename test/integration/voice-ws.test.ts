@@ -2,7 +2,8 @@
 // simulated providers at fixed latencies. Timing is the point here, so this uses the wall clock.
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
+import { simulatedConfig } from '../../src/config-simulated.js';
 import { createLogger } from '../../src/log.js';
 import { createParley, type Parley } from '../../src/main.js';
 import { silence, speak } from '../helpers/speech.js';
@@ -17,7 +18,7 @@ let first: Int16Array;
 let second: Int16Array;
 
 function testConfig(overrides: Partial<Config['server']> = {}): Config {
-  const config = loadConfig({ env: {}, file: '/dev/null' });
+  const config = simulatedConfig();
   config.server = { ...config.server, port: 0, ...overrides };
   config.agent.greeting = null;
   config.vad.engine = 'silero';

@@ -8,7 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatPcm } from '../../src/audio/pcm.js';
 import { writeWav } from '../../src/audio/wav.js';
-import { loadConfig } from '../../src/config.js';
+import { simulatedConfig } from '../../src/config-simulated.js';
 import { createLogger } from '../../src/log.js';
 import { createParley, type Parley } from '../../src/main.js';
 import { silence, speak } from '../helpers/speech.js';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const wav = join(dir, 'mic.wav');
   // Chromium loops the file: one utterance, then a long pause for the agent to answer.
   writeFileSync(wav, writeWav({ sampleRate: 16000, channels: 1, samples: concatPcm([silence(1500), speak(UTTERANCE), silence(12000)]) }));
-  const config = loadConfig({ env: {}, file: '/dev/null' });
+  const config = simulatedConfig();
   config.server.port = 0;
   config.agent.greeting = 'Hi.';
   config.simulated.script = [UTTERANCE, UTTERANCE, UTTERANCE];

@@ -200,6 +200,10 @@ function dayOfMonth(t: readonly string[], i: number, today: CivilDate): DateMatc
   else if (t[i] === 'the' || t[i] === 'on') from = i + 1;
   const day = readOrdinal(t, from);
   if (!day) return null;
+  // "february 30th" is an impossible date, not the 30th of this month.
+  if (monthOf(t[from - 1]) !== null || (t[from - 1] === 'the' && monthOf(t[from - 2]) !== null)) return null;
+  // "the second one", "the first option": a choice from a list, not a date.
+  if (['one', 'option', 'choice', 'slot', 'time'].includes(t[day.end]) && !/^\d/.test(t[from])) return null;
   // A bare ordinal word ("second", "first") is a date only after "the"/"on"; "5th" always is.
   if (from === i && !/^\d/.test(t[i])) return null;
   if (day.value < 1 || day.value > 31) return null;

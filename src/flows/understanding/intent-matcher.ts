@@ -19,6 +19,7 @@ type Example = { intent: string; text: string; words: string[]; weights: number[
 export class IntentMatcher {
   private readonly examples: Example[] = [];
   private readonly weight = new Map<string, number>();
+  private readonly unknownWeight: number;
 
   constructor(intents: IntentExamples) {
     const names = Object.keys(intents);
@@ -28,6 +29,7 @@ export class IntentMatcher {
       for (const w of new Set(examples.flatMap((e) => e.words))) df.set(w, (df.get(w) ?? 0) + 1);
     });
     const n = Math.max(names.length, 2);
+    this.unknownWeight = 1 + Math.log(n) / 2;
     for (const [w, count] of df) this.weight.set(w, STOPWORDS.has(w) ? STOPWORD_WEIGHT : 1 + Math.log(n / count));
     perIntent.forEach((examples, k) => {
       for (const { text, words } of examples) {
@@ -70,18 +72,21 @@ export class IntentMatcher {
     });
     let explained = 0;
     let saidTotal = 0;
-    for (const w of said) {
+    // A word split in two ("re schedule") is explained by the example word both halves make.
+    const joined = said.slice(1).map((w, i) => bestMatch(said[i] + w, ex.words));
+    said.forEach((w, i) => {
       const weight = this.weightOf(w);
       saidTotal += weight;
-      explained += weight * bestMatch(w, ex.words);
-    }
+      explained += weight * Math.max(bestMatch(w, ex.words), joined[i - 1] ?? 0, joined[i] ?? 0);
+    });
     const recall = recalled / ex.total;
     const precision = saidTotal > 0 ? explained / saidTotal : 0;
     return recall + precision === 0 ? 0 : (2 * recall * precision) / (recall + precision);
   }
 
+  /** Words no example uses weigh like rare words: what the caller said beyond the example matters. */
   private weightOf(word: string): number {
-    return this.weight.get(word) ?? (STOPWORDS.has(word) ? STOPWORD_WEIGHT : 1);
+    return this.weight.get(word) ?? (STOPWORDS.has(word) ? STOPWORD_WEIGHT : this.unknownWeight);
   }
 }
 

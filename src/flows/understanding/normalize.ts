@@ -68,7 +68,8 @@ export function tokenize(text: string): string[] {
     }
     // Possessive or other apostrophes left in a word: "john's" → "john".
     if (/^[a-z]+'s$/.test(token)) token = token.slice(0, -2);
-    token = token.replace(/'/g, '');
+    // Keep the apostrophe of names like O'Neil or D'Angelo; drop any other.
+    if (!/^[a-z]'[a-z]{2,}$/.test(token)) token = token.replace(/'/g, '');
     if (/^[a-z]+(-[a-z]+)+$/.test(token)) {
       out.push(...token.split('-'));
       continue;

@@ -1,0 +1,14 @@
+// Offline understanding: intent matching and slot extractors for ASR-style text.
+export { tokenize, normalizeText, stem } from './normalize.js';
+export { jaroWinkler, levenshtein, levenshteinRatio, wordSimilarity } from './similarity.js';
+export { IntentMatcher, type IntentExamples, type IntentScore } from './intent-matcher.js';
+export { todayIn, type ExtractContext } from './calendar.js';
+export { extractDate, findDates, type ValueMatch } from './dates.js';
+export { extractTime, findTimes, type TimeOptions } from './times.js';
+export { extractNumber, findNumbers } from './numbers.js';
+export { extractName, type NameOptions } from './names.js';
+export { extractPhone, type PhoneOptions } from './phones.js';
+export { extractEmail } from './emails.js';
+export { classifyYesNo, type YesNo } from './yes-no.js';
+export { detectCorrection, isNegated, type CorrectionMarker } from './corrections.js';
+export { extractSlot, findSlotValues, isSlotType, SLOT_TYPES, type SlotMatch, type SlotType, type SlotValue } from './slots.js';
