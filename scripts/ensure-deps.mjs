@@ -24,15 +24,28 @@ function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-export function ensureNpmPackages() {
-  const lock = `${root}package-lock.json`;
-  const marker = `${root}node_modules/.package-lock.json`;
+function npmInstall(dir, what, extra = []) {
+  const lock = `${dir}package-lock.json`;
+  const marker = `${dir}node_modules/.package-lock.json`;
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
   if (!stale) return;
-  console.log('[parley] installing npm packages…');
+  console.log(`[parley] installing ${what}…`);
   // `npm install` (not `npm ci`): it follows the lock file too, and npm 11 rejects `ci` on locks
   // that omit other platforms' optional packages (e.g. rollup's), which this lock legitimately does.
-  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', ...extra], { cwd: dir, stdio: 'inherit' });
+}
+
+export function ensureNpmPackages() {
+  npmInstall(root, 'npm packages');
+}
+
+/**
+ * The opt-in local model runtimes (whisper.cpp, llama.cpp bindings) live in `runtimes/`, installed
+ * with --omit=optional: only the CPU build for linux-x64 that package.json names, not the CUDA and
+ * Vulkan builds (~600 MB) node-llama-cpp lists as optional. Their install scripts do not run.
+ */
+export function ensureRuntimePackages() {
+  npmInstall(`${root}runtimes/`, 'local model runtimes (whisper.cpp, llama.cpp)', ['--omit=optional']);
 }
 
 export function ensureDebianPackages({ required = false, forTests = false } = {}) {

@@ -2,7 +2,12 @@
 // something a declared tool does (the time). Deterministic, so tests can assert on it.
 import type { ChatMessage } from '../src/providers/types.js';
 
-export type SimReply = { text: string } | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> };
+/** Tool call arguments are sent as JSON; a string is sent as it is (a model may emit broken JSON). */
+export type SimReply = { text: string } | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> | string }> };
+
+export function argumentsText(args: Record<string, unknown> | string): string {
+  return typeof args === 'string' ? args : JSON.stringify(args);
+}
 
 export function defaultReply(messages: ChatMessage[], toolNames: string[]): SimReply {
   const last = messages[messages.length - 1];

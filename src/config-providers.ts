@@ -2,14 +2,15 @@
 // is primary, the rest are fallbacks in order), each vendor's non-secret settings, and resilience.
 // API keys are never configuration: they come only from the environment (see VENDOR_KEY_ENV).
 import { z } from 'zod';
+import { checkModelFile, LocalModelError } from './providers/local/local-runtime-model-file.js';
 
-export const STT_ENGINES = ['simulated', 'pocketsphinx', 'deepgram', 'openai'] as const;
+export const STT_ENGINES = ['simulated', 'pocketsphinx', 'deepgram', 'openai', 'whisper'] as const;
 export const TTS_ENGINES = ['simulated', 'espeak', 'deepgram', 'elevenlabs', 'cartesia'] as const;
 /**
- * LLM chain entries: `flow` (the agent's conversation flow, offline), `simulated`, `openai`, or the
- * name of an entry of `providers.llmEndpoints`.
+ * LLM chain entries: `flow` (the agent's conversation flow, offline), `simulated`, `openai`, `llama`
+ * (a local GGUF model), or the name of an entry of `providers.llmEndpoints`.
  */
-export const BUILTIN_LLM_ENGINES = ['flow', 'simulated', 'openai'] as const;
+export const BUILTIN_LLM_ENGINES = ['flow', 'simulated', 'openai', 'llama'] as const;
 
 export type SttEngine = (typeof STT_ENGINES)[number];
 export type TtsEngine = (typeof TTS_ENGINES)[number];
@@ -20,6 +21,12 @@ export const VENDOR_KEY_ENV = {
   openai: 'OPENAI_API_KEY',
   elevenlabs: 'ELEVENLABS_API_KEY',
   cartesia: 'CARTESIA_API_KEY',
+} as const;
+
+/** The environment variable that holds each local engine's model file (mapped onto `providers.<engine>.modelPath`). */
+export const LOCAL_MODEL_ENV = {
+  whisper: 'WHISPER_MODEL_PATH',
+  llama: 'LLM_MODEL_PATH',
 } as const;
 
 /** A chain: one engine name, or a list in fallback order. */
@@ -96,11 +103,35 @@ export const providersSchema = z
     espeak: z
       .object({
         /** espeak-ng voice: language code, name or file, with an optional variant (`en-us+klatt`). */
-        voice: z.string().min(1).default('en-us'),
+        voice: z.string().min(1).default('en-us+klatt'),
         /** Words per minute. */
         rate: z.number().int().min(80).max(450).default(170),
         pitch: z.number().int().min(0).max(99).default(50),
         volume: z.number().int().min(0).max(200).default(100),
+      })
+      .strict()
+      .prefault({}),
+    /** whisper.cpp on a ggml model file the user supplies (WHISPER_MODEL_PATH); nothing is downloaded. */
+    whisper: z
+      .object({
+        modelPath: z.string().min(1).optional(),
+        /** ISO-639-1 code, or 'auto' to let whisper detect the language. */
+        language: z.string().min(1).default('en'),
+        /** CPU threads per transcription; default the cores, at most 4. */
+        threads: z.number().int().min(1).max(256).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** llama.cpp on a GGUF model file the user supplies (LLM_MODEL_PATH); nothing is downloaded. */
+    llama: z
+      .object({
+        modelPath: z.string().min(1).optional(),
+        /** Tokens of context per request (prompt and reply); capped at the model's own. */
+        contextSize: z.number().int().min(256).max(1_048_576).default(4096),
+        temperature: z.number().min(0).max(2).default(0.7),
+        maxTokens: z.number().int().positive().default(256),
+        /** CPU threads per request; default the machine's math cores (more than the cores is much slower). */
+        threads: z.number().int().min(1).max(256).optional(),
       })
       .strict()
       .prefault({}),
@@ -167,6 +198,34 @@ export function checkProviderSetup(providers: ProvidersConfig, chains: ProviderC
   }
   for (const vendor of needKey) {
     if (!env[VENDOR_KEY_ENV[vendor]]) problems.push(`${vendor} is configured but the environment variable ${VENDOR_KEY_ENV[vendor]} is not set`);
+  }
+  problems.push(...checkLocalModels(providers, chains));
+  return problems;
+}
+
+/** A chosen local engine needs a model file that exists: there is nothing to download instead. */
+function checkLocalModels(providers: ProvidersConfig, chains: ProviderChains[]): string[] {
+  const economy = providers.economy;
+  const all = [...chains, { stt: economy.stt ?? [], llm: economy.llm ?? [], tts: [] }];
+  const uses = {
+    whisper: all.some((c) => (c.stt as readonly string[]).includes('whisper')),
+    llama: all.some((c) => c.llm.includes('llama')),
+  };
+  const problems: string[] = [];
+  for (const engine of ['whisper', 'llama'] as const) {
+    if (!uses[engine]) continue;
+    const envVar = LOCAL_MODEL_ENV[engine];
+    const path = providers[engine].modelPath;
+    if (!path) {
+      problems.push(`the ${engine} engine is chosen but has no model file: set ${envVar} (or providers.${engine}.modelPath) to the model's path`);
+      continue;
+    }
+    try {
+      checkModelFile(path, { engine, envVar, expected: engine === 'whisper' ? 'a whisper.cpp ggml model file' : 'a GGUF model file' });
+    } catch (err) {
+      if (!(err instanceof LocalModelError)) throw err;
+      problems.push(err.message);
+    }
   }
   return problems;
 }

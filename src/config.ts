@@ -172,6 +172,8 @@ const ENV_ALIASES: Record<string, string> = {
   PARLEY_STT: 'providers.stt',
   PARLEY_LLM: 'providers.llm',
   PARLEY_TTS: 'providers.tts',
+  WHISPER_MODEL_PATH: 'providers.whisper.modelPath',
+  LLM_MODEL_PATH: 'providers.llama.modelPath',
 };
 
 export interface LoadOptions {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Composition root: the only place that picks concrete classes and wires them together.
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './api/server.js';
@@ -12,8 +12,11 @@ import { Metrics } from './metrics/metrics.js';
 import { AppointmentStore } from './appointments/appointment-store.js';
 import { registerAppointmentTools } from './appointments/appointment-tools.js';
 import { FlowLlm, loadFlowSync, type Flow } from './flows/index.js';
+import { followFlow } from './flows/flow-follower.js';
 import { EspeakTts } from './providers/local/espeak-tts.js';
 import { PocketsphinxStt } from './providers/local/pocketsphinx-stt.js';
+import { LlamaLlm } from './providers/local/llama-llm.js';
+import { WhisperStt } from './providers/local/whisper-stt.js';
 import { bookingDomainPhrases } from './providers/local/pocketsphinx-booking-domain.js';
 import { CartesiaTts } from './providers/cartesia/cartesia-tts.js';
 import { DeepgramStt } from './providers/deepgram/deepgram-stt.js';
@@ -77,6 +80,8 @@ class Engines {
   private readonly flows = new Map<string, Flow>();
   private readonly toolsets = new Map<string, ToolRegistry>();
   private appointments: AppointmentStore | null = null;
+  /** One whisper model (in one worker thread) shared by every call. */
+  private whisper: WhisperStt | null = null;
 
   constructor(
     private readonly config: Config,
@@ -147,6 +152,11 @@ class Engines {
         });
         return { engine, model: d.model };
       }
+      case 'whisper': {
+        const w = p.whisper;
+        this.whisper ??= new WhisperStt({ modelPath: w.modelPath, language: w.language, threads: w.threads });
+        return { engine: this.whisper, model: basename(this.whisper.modelPath) };
+      }
       case 'openai':
         return {
           engine: new OpenAiTranscriber({ apiKey: this.key('openai'), baseUrl: p.openai.baseUrl, model: p.openai.transcriptionModel }),
@@ -172,6 +182,10 @@ class Engines {
     if (name === 'simulated') return new SimulatedLlm({ clock: this.clock, ttftMs: sim.llmTtftMs, tokensPerSecond: sim.llmTokensPerSecond });
     if (name === 'openai') {
       return new OpenAiLlm({ apiKey: this.key('openai'), baseUrl: p.openai.baseUrl, model: p.openai.model, temperature: p.openai.temperature, maxTokens: p.openai.maxTokens });
+    }
+    if (name === 'llama') {
+      const l = p.llama;
+      return new LlamaLlm({ modelPath: l.modelPath, contextSize: l.contextSize, temperature: l.temperature, maxTokens: l.maxTokens, threads: l.threads });
     }
     const endpoint = p.llmEndpoints[name];
     if (!endpoint) throw new ConfigError(`unknown LLM "${name}"`);
@@ -213,6 +227,8 @@ class Engines {
       if (engine instanceof CartesiaTts) engine.close();
       if (engine instanceof EspeakTts) void engine.close();
     }
+    for (const engine of this.llms.values()) if (engine instanceof LlamaLlm) void engine.close();
+    void this.whisper?.close();
     this.appointments?.close();
   }
 }
@@ -289,10 +305,26 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
       replayMaxAgeMs: res.sttReplayMs,
     });
     const firstLlm = premium.llm[0];
+    // A flow agent whose chain starts with a real model lets that model understand the caller
+    // (function calling); 'simulated' makes no function calls, so it never counts as a model here.
+    const isModel = (n: string) => n === 'openai' || n === 'llama' || n in config.providers.llmEndpoints;
+    const understanding =
+      !parts.llm && agent.flow && isModel(firstLlm)
+        ? // No apology: a failed understanding falls back to the flow's matcher instead.
+          new LlmChain({ providers: premium.llm.filter(isModel).map((n) => new MeteredLlm(engines.llm(n, agent), usage)), health, clock, retry, firstTokenTimeoutMs: res.llmFirstTokenTimeoutMs, apology: null, report })
+        : null;
+    // One FlowLlm per call when a model understands, so its requests are metered on this call.
+    const flow = parts.llm
+      ? null
+      : understanding
+        ? new FlowLlm(engines.flow(agent), { timeZone: config.appointments.timeZone, understand: understanding, understandTimeoutMs: res.llmFirstTokenTimeoutMs })
+        : firstLlm === 'flow'
+          ? (engines.llm('flow', agent) as FlowLlm)
+          : null;
     return {
-      flow: !parts.llm && firstLlm === 'flow' ? (engines.llm('flow', agent) as FlowLlm) : null,
+      flow,
       stt: parts.stt ?? stt,
-      llm: parts.llm ?? new TierSwitchLlm(llmChain(premium.llm), llmChain(economy.llm), downgraded),
+      llm: parts.llm ?? new TierSwitchLlm(understanding && flow ? new MeteredLlm(flow, usage) : llmChain(premium.llm), llmChain(economy.llm), downgraded),
       tts: parts.tts ?? new TierSwitchTts(ttsChain(premium.tts), ttsChain(economy.tts), downgraded),
       names: { stt: parts.stt?.name ?? chainName(startTier.stt), llm: parts.llm?.name ?? chainName(premium.llm), tts: parts.tts?.name ?? chainName(premium.tts) },
     };
@@ -361,16 +393,8 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
           },
         });
         metrics.observe(session.timeline);
-        const flow = providers.flow;
-        if (flow) {
-          // The flow's end node ends the call once its last words were played.
-          const live = session;
-          live.timeline.subscribe((e) => {
-            if (e.type !== 'turn.completed' || live.hasEnded) return;
-            const state = flow.inspect(live.chatContext);
-            if (state.ended) live.end(state.handoff ? 'handed over to a person' : 'conversation finished');
-          });
-        }
+        // A flow agent reports its node and slots after each turn, and its end node ends the call.
+        if (providers.flow) followFlow(session, providers.flow, clock);
         return session;
       },
     },

@@ -7,7 +7,7 @@
 // Pure planning: the route decides when each chunk goes out (slot k = k-th token time).
 import type { OpenAiDialect } from '../sim-control.js';
 import type { SimReply } from '../sim-replies.js';
-import { tokenize } from '../sim-replies.js';
+import { argumentsText, tokenize } from '../sim-replies.js';
 
 export type PlannedChunk = { slot: number; data: Record<string, unknown> };
 
@@ -61,7 +61,7 @@ export function planChatStream(reply: SimReply, options: PlanOptions): ChatPlan 
     }
   } else {
     finishReason = 'tool_calls';
-    const calls: PlannedCall[] = reply.toolCalls.map((c) => ({ id: `call_${randomId(24)}`, name: c.name, arguments: JSON.stringify(c.arguments) }));
+    const calls: PlannedCall[] = reply.toolCalls.map((c) => ({ id: `call_${randomId(24)}`, name: c.name, arguments: argumentsText(c.arguments) }));
     calls.forEach((call, index) => {
       if (dialect === 'ollama') {
         const whole = { id: call.id, index, type: 'function', function: { name: call.name, arguments: call.arguments } };
@@ -109,8 +109,8 @@ export function completionOf(reply: SimReply, model: string, promptTokens: numbe
     completionTokens = tokenize(reply.text).length;
     finishReason = 'stop';
   } else {
-    message.tool_calls = reply.toolCalls.map((c) => ({ id: `call_${randomId(24)}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } }));
-    completionTokens = reply.toolCalls.reduce((n, c) => n + Math.ceil(JSON.stringify(c.arguments).length / 4), 0);
+    message.tool_calls = reply.toolCalls.map((c) => ({ id: `call_${randomId(24)}`, type: 'function', function: { name: c.name, arguments: argumentsText(c.arguments) } }));
+    completionTokens = reply.toolCalls.reduce((n, c) => n + Math.ceil(argumentsText(c.arguments).length / 4), 0);
     finishReason = 'tool_calls';
   }
   return {

@@ -16,7 +16,11 @@ export type FlowOutput = { type: 'say'; text: string } | { type: 'call'; call: T
 export type FlowTraceEvent =
   | { type: 'enter'; node: string }
   | { type: 'skip'; node: string; reason: string }
-  | { type: 'heard'; node: string; text: string; as: Heard['kind']; intent?: string; score?: number }
+  /**
+   * `by` is set when something other than the built-in matcher understood the words: 'llm', or
+   * 'fallback' (the LLM failed and the matcher answered); `error` says what went wrong.
+   */
+  | { type: 'heard'; node: string; text: string; as: Heard['kind']; intent?: string; score?: number; by?: 'llm' | 'fallback'; error?: string }
   | { type: 'fill'; slot: string; value: SlotValue }
   | { type: 'correct'; slot: string; from: SlotValue | undefined; to: SlotValue }
   | { type: 'no_match'; node: string; retries: number }
@@ -25,6 +29,17 @@ export type FlowTraceEvent =
   | { type: 'result'; node: string; tool: string; outcome: 'ok' | 'fail' | 'error' }
   | { type: 'abandoned'; node: string; tool: string }
   | { type: 'end'; node: string; handoff: boolean };
+
+/** What understood the caller's words, when it was not the engine's own matcher. */
+export type Understood = { heard: Heard; by: 'matcher' | 'llm' | 'fallback'; error?: string };
+
+/** The listening node that will hear the caller's next words, and what it knows by then. */
+export type Listener = {
+  node: FlowNode;
+  slots: Readonly<Record<string, SlotValue>>;
+  /** Slot names in the order the caller last filled them, oldest first. */
+  filledOrder: readonly string[];
+};
 
 export type FlowSnapshot = {
   /** The node waiting for the caller (or the end node once the call is over). */
@@ -81,6 +96,11 @@ export class FlowEngine {
     };
   }
 
+  /** The clock, zone and locale the words are read against. */
+  get context(): ExtractContext {
+    return this.ctx;
+  }
+
   get pendingCallId(): string | null {
     return this.pending?.call.id ?? null;
   }
@@ -94,27 +114,43 @@ export class FlowEngine {
     });
   }
 
-  /** The caller's words (one committed user turn). */
-  hear(text: string): FlowOutput[] {
+  /** The node that will hear the caller's next words (without hearing them). */
+  listener(): Listener {
+    return { node: this.flow.nodes[this.hearingNode()], slots: { ...this.slots }, filledOrder: [...this.filledOrder] };
+  }
+
+  /**
+   * The caller's words (one committed user turn). `understood` is what an outside understander
+   * (an LLM) made of them at `listener()`; without it the engine's matcher reads them.
+   */
+  hear(text: string, understood?: Understood): FlowOutput[] {
     return this.step(() => {
+      const at = this.hearingNode();
       if (this.pending) {
         // The tool call never got its result (the turn was cut off): its outcome is unknown, so
         // pick up again at the node that heard the caller, with the slots as they are now.
         this.trace.push({ type: 'abandoned', node: this.pending.node, tool: this.pending.call.name });
         this.pending = null;
-        this.node = this.heardAt;
       }
-      if (this.ended || !this.flow.nodes[this.node]?.listen) {
-        this.ended = false;
-        this.handoff = false;
-        this.node = this.firstListen;
-      }
+      // Words after the end start the conversation again at the first listening node.
+      this.ended = false;
+      this.handoff = false;
+      this.node = at;
       this.turn++;
       this.calls = 0;
       const node = this.flow.nodes[this.node];
       this.heardAt = node.id;
-      const heard = understand({ flow: this.flow, matcher: this.matcher, node, slots: this.slots, filledOrder: this.filledOrder, text, ctx: this.ctx });
-      this.trace.push({ type: 'heard', node: node.id, text, as: heard.kind, ...(heard.kind === 'intent' ? { intent: heard.intent, score: heard.score } : {}) });
+      const heard = understood?.heard ?? understand({ flow: this.flow, matcher: this.matcher, node, slots: this.slots, filledOrder: this.filledOrder, text, ctx: this.ctx });
+      const by = understood && understood.by !== 'matcher' ? { by: understood.by } : {};
+      this.trace.push({
+        type: 'heard',
+        node: node.id,
+        text,
+        as: heard.kind,
+        ...(heard.kind === 'intent' ? { intent: heard.intent, score: heard.score } : {}),
+        ...by,
+        ...(understood?.error ? { error: understood.error } : {}),
+      });
       this.respond(node, heard, text);
     });
   }
@@ -140,6 +176,12 @@ export class FlowEngine {
     });
   }
 
+  /** A cut-off tool call resumes at the node that heard the caller; after the end, the first listening node. */
+  private hearingNode(): string {
+    const node = this.pending ? this.heardAt : this.node;
+    return this.ended || !this.flow.nodes[node]?.listen ? this.firstListen : node;
+  }
+
   // ---- reactions -------------------------------------------------------------------------------
 
   private respond(node: FlowNode, heard: Heard, text: string): void {
@@ -149,7 +191,7 @@ export class FlowEngine {
         if (heard.route.fill) {
           this.applyClear(heard.route);
           for (const slot of heard.route.fill) {
-            const value = findSlotValues(this.flow.slots[slot], text, this.ctx).at(-1)?.value;
+            const value = heard.values ? heard.values[slot] : findSlotValues(this.flow.slots[slot], text, this.ctx).at(-1)?.value;
             if (value !== undefined) this.fill(slot, value, true);
           }
           this.go({ ...heard.route, clear: undefined });

@@ -18,7 +18,8 @@ import { findSlotValues, type SlotType, type SlotValue } from './understanding/s
 import { classifyYesNo } from './understanding/yes-no.js';
 
 export type Heard =
-  | { kind: 'intent'; intent: string; route: Transition; global: boolean; score: number }
+  /** `values`: the route's `fill` slots as an LLM gave them; without it they are extracted from the words. */
+  | { kind: 'intent'; intent: string; route: Transition; global: boolean; score: number; values?: Record<string, SlotValue> }
   | { kind: 'slots'; values: Record<string, SlotValue> }
   | { kind: 'correction'; changed: Record<string, SlotValue>; values: Record<string, SlotValue> }
   | { kind: 'none' };

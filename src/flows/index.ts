@@ -2,7 +2,8 @@
 // and the offline understanding it uses (fuzzy intents and slot extractors).
 export { loadFlow, loadFlowSync, parseFlow, type LoadFlowOptions } from './flow-loader.js';
 export { FlowLlm, type FlowLlmOptions, type FlowInspection } from './flow-llm.js';
-export { FlowEngine, type FlowOutput, type FlowSnapshot, type FlowTraceEvent } from './flow-engine.js';
+export { FlowEngine, type FlowOutput, type FlowSnapshot, type FlowTraceEvent, type Listener, type Understood } from './flow-engine.js';
+export type { Heard } from './flow-understand.js';
 export { FlowValidationError, formatIssue, type FlowIssue } from './flow-errors.js';
 export { BACK, BUILTIN_INTENTS, type Flow, type FlowAction, type FlowListen, type FlowNode, type Transition } from './flow-types.js';
 export { flowFileSchema, type FlowFile } from './flow-schema.js';

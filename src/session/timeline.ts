@@ -31,6 +31,8 @@ export type TimelineEvent = At &
     | { type: 'speculative.canceled'; turnId: string; reason: string }
     | { type: 'debounce.adapted'; fromMs: number; toMs: number; cancelRate: number }
     | { type: 'turn.completed'; turn: TurnRecord }
+    /** Where the agent's conversation flow stands after a turn (flow agents only). */
+    | { type: 'flow.state'; turnId: string; node: string; slots: Record<string, string | number | boolean>; ended: boolean; handoff: boolean }
     | { type: 'error'; code: string; message: string; recoverable: boolean }
     | { type: 'call.ended'; reason: string; usage: TurnUsageSummary | null }
   );

@@ -72,11 +72,16 @@ export const DEFAULT_PRICES: PriceTableConfig = {
     // OpenAI gpt-4o-transcribe: listed at an estimated $0.006 per audio minute.
     'openai/gpt-4o-transcribe': { perMinuteUsd: 0.006 },
     'simulated/*': { perMinuteUsd: 0 },
+    // Engines on this machine cost nothing per use.
+    'pocketsphinx/*': { perMinuteUsd: 0 },
+    'whisper/*': { perMinuteUsd: 0 },
   },
   llm: {
     // OpenAI gpt-4o-mini standard tier: $0.15 / 1M input, $0.60 / 1M output tokens.
     'openai/gpt-4o-mini': { inputPerMillionUsd: 0.15, outputPerMillionUsd: 0.6 },
     'simulated/*': { inputPerMillionUsd: 0, outputPerMillionUsd: 0 },
+    'flow/*': { inputPerMillionUsd: 0, outputPerMillionUsd: 0 },
+    'llama/*': { inputPerMillionUsd: 0, outputPerMillionUsd: 0 },
   },
   tts: {
     // ElevenLabs Flash v2.5 API: $0.05 per 1K characters (Flash/Turbo bill half the credits of v2/v3).
@@ -88,6 +93,7 @@ export const DEFAULT_PRICES: PriceTableConfig = {
     // (aura-2-thalia-en), hence the prefix key.
     'deepgram/aura-2*': { perMillionCharsUsd: 30 },
     'simulated/*': { perMillionCharsUsd: 0 },
+    'espeak/*': { perMillionCharsUsd: 0 },
   },
   telephony: {
     // Twilio Programmable Voice, US local number, receiving a call: $0.0085 per minute.

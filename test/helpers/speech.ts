@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { Resampler } from '../../src/audio/resampler.js';
 import { readWav, toMono } from '../../src/audio/wav.js';
 
-export function speak(text: string, engine: 'flite' | 'espeak-ng' = 'flite', rate = 16000): Int16Array {
+/** `espeakVoice` picks espeak-ng's voice (`-v`, e.g. `en-us+klatt`); flite always speaks kal16. */
+export function speak(text: string, engine: 'flite' | 'espeak-ng' = 'flite', rate = 16000, espeakVoice?: string): Int16Array {
   const dir = mkdtempSync(join(tmpdir(), 'parley-speech-'));
   const file = join(dir, 'speech.wav');
   try {
     if (engine === 'flite') execFileSync('flite', ['-voice', 'kal16', '-t', text, '-o', file]);
-    else execFileSync('espeak-ng', ['-w', file, text]);
+    else execFileSync('espeak-ng', [...(espeakVoice ? ['-v', espeakVoice] : []), '-w', file, text]);
     const wav = readWav(readFileSync(file));
     const mono = toMono(wav.samples, wav.channels);
     if (wav.sampleRate === rate) return mono;

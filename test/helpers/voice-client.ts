@@ -5,18 +5,25 @@ import { pcm16ToBytes } from '../../src/audio/pcm.js';
 
 export type Received =
   | { kind: 'json'; at: number; msg: { type: string; [k: string]: unknown } }
-  | { kind: 'audio'; at: number; bytes: number };
+  | { kind: 'audio'; at: number; bytes: number; data: Buffer };
 
 export class VoiceClient {
   readonly received: Received[] = [];
   closeCode: number | null = null;
   closeReason = '';
+  /** Answer the server's `ping` with `pong` (set false to test the server's heartbeat timeout). */
+  answerPings = true;
   private waiters: (() => void)[] = [];
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       const buf = data as Buffer;
-      if (isBinary) this.received.push({ kind: 'audio', at: performance.now(), bytes: buf.length });
-      else this.received.push({ kind: 'json', at: performance.now(), msg: JSON.parse(buf.toString('utf8')) });
+      if (isBinary) this.received.push({ kind: 'audio', at: performance.now(), bytes: buf.length, data: buf });
+      else {
+        const msg = JSON.parse(buf.toString('utf8'));
+        this.received.push({ kind: 'json', at: performance.now(), msg });
+        // Like the page, answer the server's heartbeat, or a call longer than its timeout is closed.
+        if (msg.type === 'ping' && this.answerPings) this.send({ type: 'pong', t: msg.t });
+      }
       this.wake();
     });
     ws.on('close', (code, reason) => {

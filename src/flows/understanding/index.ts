@@ -1,4 +1,5 @@
-// Offline understanding: intent matching and slot extractors for ASR-style text.
+// Understanding the caller: offline intent matching and slot extractors for ASR-style text, and
+// the understanders (matcher, LLM with function calling) a flow node reads the words with.
 export { tokenize, normalizeText, stem } from './normalize.js';
 export { jaroWinkler, levenshtein, levenshteinRatio, wordSimilarity } from './similarity.js';
 export { IntentMatcher, type IntentExamples, type IntentScore } from './intent-matcher.js';
@@ -12,3 +13,9 @@ export { extractEmail } from './emails.js';
 export { classifyYesNo, type YesNo } from './yes-no.js';
 export { detectCorrection, isNegated, type CorrectionMarker } from './corrections.js';
 export { extractSlot, findSlotValues, isSlotType, SLOT_TYPES, type SlotMatch, type SlotType, type SlotValue } from './slots.js';
+export { MatcherUnderstander, type FlowUnderstander, type UnderstandRequest } from './understander.js';
+export { LlmUnderstander, type LlmUnderstanderOptions } from './llm-understander.js';
+export { UnderstandingCache } from './understanding-cache.js';
+export { understandingFunctions, type FunctionMeaning, type UnderstandingFunctions } from './understanding-tools.js';
+export { understandingMessages } from './understanding-prompt.js';
+export { normalizeSlotValue, readSlotArguments, type SlotReading } from './slot-arguments.js';

@@ -108,6 +108,8 @@ export type ServerMessage =
   | { type: 'agent_audio_start'; turn_id: string }
   | { type: 'agent_audio_end'; turn_id: string; interrupted: boolean }
   | { type: 'turn_complete'; turn: TurnSummaryWire }
+  /** A flow agent's node and collected slots after the turn `turn_id`. */
+  | { type: 'flow_state'; turn_id: string; node: string; slots: Record<string, string | number | boolean>; ended: boolean; handoff: boolean }
   | { type: 'telemetry'; metrics: Record<string, number | string | null> }
   | { type: 'error'; code: ErrorCode; message: string; recoverable: boolean }
   | { type: 'session_ended'; session_id: string; reason: string; usage?: UsageWire }

@@ -1,0 +1,175 @@
+// Offline batch speech-to-text with whisper.cpp (through @napi-rs/whisper) on a model file the user
+// supplies (WHISPER_MODEL_PATH); nothing is downloaded. Whisper is not a streaming recognizer: as
+// for OpenAiTranscriber, the audio written since the last final is kept and `finalize()` transcribes
+// it into one `final` event; there are no partials. Transcription runs in one worker thread shared
+// by every call of this provider (see whisper-worker-source.ts), so a long utterance never stalls
+// the event loop; utterances from all calls queue there one after another.
+import { availableParallelism } from 'node:os';
+import { concatPcm, int16ToFloat32 } from '../../audio/pcm.js';
+import { Resampler } from '../../audio/resampler.js';
+import { ProviderError } from '../provider-error.js';
+import type { ProviderCapabilities, SttOpenOptions, SttProvider, SttStream } from '../types.js';
+import { checkModelFile, LocalModelError } from './local-runtime-model-file.js';
+import { resolveRuntimePackage, runtimesDir } from './local-runtime.js';
+import { WHISPER_MODEL_EXPECTED, WhisperWorker } from './whisper-worker.js';
+
+export type WhisperSttOptions = {
+  /** The ggml model file (WHISPER_MODEL_PATH). */
+  modelPath?: string;
+  /** ISO-639-1 code whisper is told, or 'auto' to let it detect; the stream's language wins. Default 'en'. */
+  language?: string;
+  /** CPU threads per transcription. Default: the machine's cores, at most 4. */
+  threads?: number;
+  /** Where the runtimes package is installed; default `<repo>/runtimes`. */
+  runtimesDir?: string;
+};
+
+/** whisper.cpp works on 16 kHz mono. */
+export const WHISPER_SAMPLE_RATE = 16000;
+/** Shorter segments are dropped: there is nothing to transcribe and whisper.cpp refuses very short input. */
+export const WHISPER_MIN_SEGMENT_MS = 100;
+const PROVIDER = 'whisper';
+
+export class WhisperStt implements SttProvider {
+  readonly name = PROVIDER;
+  readonly capabilities: ProviderCapabilities = { sampleRates: [WHISPER_SAMPLE_RATE], wordTimestamps: false, languages: ['*'], streaming: false };
+  readonly modelPath: string;
+  private readonly bindingPath: string;
+  private readonly threads: number;
+  private readonly language: string;
+  private worker: Promise<WhisperWorker> | null = null;
+
+  /** Checks the model path and the runtime at once (throws LocalModelError / LocalRuntimeMissingError); the model loads on first use or `load()`. */
+  constructor(options: WhisperSttOptions) {
+    this.modelPath = checkModelFile(options.modelPath, { engine: PROVIDER, envVar: 'WHISPER_MODEL_PATH', expected: WHISPER_MODEL_EXPECTED });
+    this.bindingPath = resolveRuntimePackage('@napi-rs/whisper', options.runtimesDir ?? runtimesDir());
+    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0)) {
+      throw new RangeError(`whisper: threads must be a positive integer, got ${options.threads}`);
+    }
+    this.threads = options.threads ?? Math.min(4, availableParallelism());
+    this.language = options.language ?? 'en';
+  }
+
+  /** Starts the worker and loads the model (once); rejects with a LocalModelError when the file is not a whisper model. */
+  load(): Promise<WhisperWorker> {
+    this.worker ??= WhisperWorker.start({ bindingPath: this.bindingPath, modelPath: this.modelPath, threads: this.threads });
+    return this.worker;
+  }
+
+  open(options: SttOpenOptions): SttStream {
+    return new WhisperStream(this, options, this.language);
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (!worker) return;
+    try {
+      await (await worker).close();
+    } catch {
+      // It never loaded: nothing to stop.
+    }
+  }
+}
+
+type Segment = { samples: Int16Array; startMs: number; endMs: number };
+
+class WhisperStream implements SttStream {
+  private pending: Int16Array[] = [];
+  private pendingSamples = 0;
+  /** Audio time (samples at the stream rate) where the pending audio starts. */
+  private segmentStart = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private closing = false;
+  private stopped = false;
+
+  constructor(
+    private readonly provider: WhisperStt,
+    private readonly request: SttOpenOptions,
+    private readonly defaultLanguage: string,
+  ) {
+    if (!(Number.isInteger(request.sampleRate) && request.sampleRate > 0)) throw new RangeError(`whisper: sampleRate must be a positive integer, got ${request.sampleRate}`);
+    if (request.signal.aborted) this.stop();
+    else request.signal.addEventListener('abort', this.stop, { once: true });
+    // Load now, while the caller is still speaking; a failure is reported on the first finalize.
+    provider.load().catch(() => undefined);
+  }
+
+  write(samples: Int16Array): void {
+    if (this.stopped || this.closing || samples.length === 0) return;
+    this.pending.push(samples.slice());
+    this.pendingSamples += samples.length;
+  }
+
+  finalize(): void {
+    if (this.stopped || this.closing) return;
+    this.flushSegment();
+  }
+
+  close(): void {
+    if (this.stopped || this.closing) return;
+    this.closing = true;
+    this.flushSegment();
+    this.queue = this.queue.then(() => this.stop());
+  }
+
+  private flushSegment(): void {
+    const rate = this.request.sampleRate;
+    const samples = concatPcm(this.pending);
+    const start = this.segmentStart;
+    this.segmentStart += samples.length;
+    this.pending = [];
+    this.pendingSamples = 0;
+    const segment = { samples, startMs: (start / rate) * 1000, endMs: ((start + samples.length) / rate) * 1000 };
+    if (segment.endMs - segment.startMs < WHISPER_MIN_SEGMENT_MS) return;
+    this.queue = this.queue.then(() => this.transcribe(segment));
+  }
+
+  private async transcribe(segment: Segment): Promise<void> {
+    if (this.stopped) return;
+    let text: string;
+    try {
+      const worker = await this.provider.load();
+      if (this.stopped) return;
+      const language = (this.request.language ?? this.defaultLanguage).split('-')[0];
+      text = await worker.transcribe(toWhisperInput(segment.samples, this.request.sampleRate), language);
+    } catch (err) {
+      if (this.stopped) return;
+      // A model that does not load will not load on a retry either; a failed run might.
+      const broken = err instanceof LocalModelError;
+      const error = new ProviderError(PROVIDER, broken ? 'bad_request' : 'server', (err as Error).message.replace(/^whisper: /, ''), { cause: err, code: broken ? 'model_load_failed' : 'transcription_failed' });
+      this.stop();
+      this.request.onEvent({ type: 'error', message: error.message, recoverable: !broken, error });
+      return;
+    }
+    // whisper.cpp can run on after an abort (a native call cannot be interrupted): its answer is dropped.
+    if (this.stopped) return;
+    const clean = cleanTranscript(text);
+    if (clean === '') return;
+    // whisper gives no per-utterance confidence through this binding: a batch final is taken as certain.
+    this.request.onEvent({ type: 'final', text: clean, confidence: 1, startMs: segment.startMs, endMs: segment.endMs });
+  }
+
+  private readonly stop = (): void => {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.pending = [];
+    this.pendingSamples = 0;
+    this.request.signal.removeEventListener('abort', this.stop);
+  };
+}
+
+/** 16 kHz mono float32, as whisper.cpp wants it. */
+export function toWhisperInput(samples: Int16Array, sampleRate: number): Float32Array {
+  if (sampleRate === WHISPER_SAMPLE_RATE) return int16ToFloat32(samples);
+  const resampler = new Resampler(sampleRate, WHISPER_SAMPLE_RATE);
+  return int16ToFloat32(concatPcm([resampler.process(samples), resampler.flush()]));
+}
+
+/** Whisper marks non-speech with bracketed tags ([BLANK_AUDIO], (music)); those are not words the caller said. */
+export function cleanTranscript(text: string): string {
+  return text
+    .replace(/\[[^\]]*\]|\([^)]*\)/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
