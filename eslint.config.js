@@ -21,7 +21,7 @@ export default tseslint.config(
         AudioContext: 'readonly', AudioWorkletNode: 'readonly', AudioWorkletProcessor: 'readonly',
         registerProcessor: 'readonly', sampleRate: 'readonly', console: 'readonly', URL: 'readonly',
         setTimeout: 'readonly', clearTimeout: 'readonly', location: 'readonly', Blob: 'readonly',
-        performance: 'readonly', MessageEvent: 'readonly',
+        performance: 'readonly', MessageEvent: 'readonly', fetch: 'readonly',
       },
     },
   },

@@ -13,6 +13,8 @@ import { AppointmentStore } from './appointments/appointment-store.js';
 import { registerAppointmentTools } from './appointments/appointment-tools.js';
 import { FlowLlm, loadFlowSync, type Flow } from './flows/index.js';
 import { followFlow } from './flows/flow-follower.js';
+import { withAvailableEngines } from './engine-availability.js';
+import type { LocalEngineProbe } from './providers/local/local-availability.js';
 import { EspeakTts } from './providers/local/espeak-tts.js';
 import { PocketsphinxStt } from './providers/local/pocketsphinx-stt.js';
 import { LlamaLlm } from './providers/local/llama-llm.js';
@@ -51,6 +53,8 @@ export interface ParleyParts {
   env?: NodeJS.ProcessEnv;
   /** Wall-clock ms epoch for budget windows; default Date.now. */
   wallNow?: () => number;
+  /** Where to look for the local engines' programs and models (tests); default this machine's. */
+  engineProbe?: LocalEngineProbe;
 }
 
 export interface Parley {
@@ -233,9 +237,11 @@ class Engines {
   }
 }
 
-export async function createParley(config: Config, parts: ParleyParts = {}): Promise<Parley> {
+export async function createParley(configured: Config, parts: ParleyParts = {}): Promise<Parley> {
   const clock = parts.clock ?? systemClock;
-  const log = parts.log ?? createLogger(config.logLevel);
+  const log = parts.log ?? createLogger(configured.logLevel);
+  // Local engines whose packages are missing drop out of their chains, with a warning saying what to install.
+  const { config, unavailable } = withAvailableEngines(configured, log, parts.engineProbe);
   const vad = parts.vad ?? (await createVad({ prefer: config.vad.engine, logger: log }));
   const engines = new Engines(config, clock, parts.env ?? process.env);
   const registry = new SessionRegistry(clock, config.server.resumeWindowMs);
@@ -336,6 +342,7 @@ export async function createParley(config: Config, parts: ParleyParts = {}): Pro
     maxFrameBytes: config.server.maxFrameBytes,
     health: () => ({
       engines: engineNames,
+      unavailable_engines: unavailable,
       active_sessions: registry.size,
       outbound_pacing: pacing.snapshot(),
       providers: health.snapshot().providers,

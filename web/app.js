@@ -10,7 +10,7 @@ const ui = {
   callerFinal: $('caller-final'), callerPartial: $('caller-partial'), agentText: $('agent-text'),
   textForm: $('text-form'), text: $('text'), send: $('send'),
   settings: $('settings'), debounce: $('debounce'), debounceAuto: $('debounce-auto'), minInterruption: $('min-interruption'),
-  turns: $('turns'), errors: $('errors'),
+  turns: $('turns'), errors: $('errors'), missing: $('missing'),
 };
 
 let audio = null; // { ctx, stream, capture, playback, rate } while a call is wanted
@@ -141,7 +141,7 @@ function onMessage(m) {
       retries = 0;
       setState(m.state);
       setStatus(`${m.resumed ? 'Resumed' : 'In call'} · ${m.input_sample_rate} Hz in / ${m.output_sample_rate} Hz out`);
-      ui.engines.textContent = `VAD ${m.engines.vad} · STT ${m.engines.stt} · LLM ${m.engines.llm} · TTS ${m.engines.tts}`;
+      showEngines(m.engines);
       showSettings(m.settings);
       render();
       break;
@@ -321,4 +321,27 @@ ui.settings.addEventListener('submit', (event) => {
   }
 });
 
+function showEngines(engines) {
+  ui.engines.textContent = `VAD ${engines.vad} · STT ${engines.stt} · LLM ${engines.llm} · TTS ${engines.tts}`;
+}
+
+// Before any call: which engines the server runs, and which local ones it had to leave out.
+async function loadHealth() {
+  try {
+    const res = await fetch('/health');
+    const health = await res.json();
+    if (!ready) showEngines(health.engines);
+    ui.missing.replaceChildren(
+      ...(health.unavailable_engines ?? []).map((u) => {
+        const li = document.createElement('li');
+        li.textContent = `${u.engine} is not available (${u.reason}). Install it with: ${u.install}`;
+        return li;
+      }),
+    );
+  } catch {
+    // The page still works without it; the engines show when a call starts.
+  }
+}
+
 render();
+void loadHealth();

@@ -454,8 +454,18 @@ export class TurnCore {
     this.emit({ type: 'output.clear', turnId: reply.id });
     this.reply = null;
     if (reply.origin === 'voice') this.recordAttempt(true);
-    // The caller's words so far stay: the next reply answers all of them.
-    this.transcript.unlock();
+    const done = completedToolRounds(reply.toolMessages);
+    if (done.length > 0) {
+      // Tools already ran (a booking was made): that happened whether or not the caller heard
+      // about it. The caller's words and the tool round go into the context, and the next reply
+      // answers only what the caller says now, instead of running the tools again.
+      if (reply.userText) this.context.push({ role: 'user', content: reply.userText });
+      this.context.push(...done);
+      this.transcript.clearCommitted();
+    } else {
+      // The caller's words so far stay: the next reply answers all of them.
+      this.transcript.unlock();
+    }
     this.emit({ type: 'turn.ended', turnId: reply.id, userText: reply.userText, agentText: reply.agentText, heardText: '', interrupted: false, outcome: 'canceled' });
     this.go('LISTENING', reason);
     if (!this.userSpeaking) this.armDebounce();
@@ -529,6 +539,13 @@ export class TurnCore {
       if (reply.userText) this.context.push({ role: 'user', content: reply.userText });
       this.context.push(...reply.toolMessages);
       if (heard.trim()) this.context.push({ role: 'assistant', content: heard.trim() });
+    } else {
+      // A failed reply leaves no words, but tools it ran did what they did.
+      const done = completedToolRounds(reply.toolMessages);
+      if (done.length > 0) {
+        if (reply.userText) this.context.push({ role: 'user', content: reply.userText });
+        this.context.push(...done);
+      }
     }
     this.emit({ type: 'turn.ended', turnId: reply.id, userText: reply.userText, agentText: reply.agentText, heardText: heard.trim(), interrupted, outcome });
     if (error) this.emit({ type: 'log', level: 'warn', message: 'turn failed', data: { turnId: reply.id, error } });
@@ -575,4 +592,15 @@ function spokenSoFar(chunks: readonly (SpokenChunk & { done: boolean })[]): Spok
   const chars = finished.reduce((n, c) => n + c.text.length, 0);
   const msPerChar = chars > 0 ? finished.reduce((n, c) => n + c.durationMs, 0) / chars : DEFAULT_MS_PER_CHAR;
   return chunks.map((c) => (c.done || c.words?.length ? c : { text: c.text, durationMs: Math.max(c.durationMs, c.text.length * msPerChar) }));
+}
+
+/** The tool calls whose results came back, each followed by its result; calls still running are left out. */
+function completedToolRounds(messages: readonly ChatMessage[]): ChatMessage[] {
+  const results = new Map(messages.flatMap((m) => (m.role === 'tool' ? [[m.toolCallId, m] as const] : [])));
+  return messages.flatMap((m) => {
+    if (m.role !== 'assistant' || !m.toolCalls) return [];
+    const answered = m.toolCalls.filter((c) => results.has(c.id));
+    if (answered.length === 0) return [];
+    return [{ ...m, toolCalls: answered }, ...answered.map((c) => results.get(c.id)!)];
+  });
 }

@@ -174,6 +174,46 @@ describe('TurnCore: cancellation detector', () => {
     expect(h.last('llm.start')!.messages).toEqual([{ role: 'user', content: 'book it for Tuesday no, Wednesday' }]);
   });
 
+  it('keeps a tool round that already ran when the caller cancels the reply before hearing it, and answers only the new words', () => {
+    const h = new TurnHarness();
+    const start = toSpeculative(h, 'yes please book it');
+    h.at(1850);
+    expect(h.state).toBe('COMMITTED');
+    const booked = { id: 'c1', name: 'book_appointment', arguments: '{"date":"2026-12-02"}' };
+    const pending = { id: 'c2', name: 'get_current_time', arguments: '{}' };
+    h.send({ type: 'llm.tool_call', turnId: start.turnId, call: booked });
+    h.send({ type: 'tool.result', turnId: start.turnId, toolCallId: 'c1', content: '{"ok":true,"id":7}' });
+    // A second call whose result has not come back when the caller speaks.
+    h.send({ type: 'llm.tool_call', turnId: start.turnId, call: pending });
+    h.at(1950, { type: 'vad.speech_start', at: 1900 });
+    expect(h.state).toBe('LISTENING');
+    expect(h.last('turn.ended')).toMatchObject({ outcome: 'canceled', heardText: '' });
+    // The booking happened: the context says so, without the call that has no result.
+    expect(h.core.chatContext).toEqual([
+      { role: 'user', content: 'yes please book it' },
+      { role: 'assistant', content: '', toolCalls: [booked] },
+      { role: 'tool', toolCallId: 'c1', content: '{"ok":true,"id":7}' },
+    ]);
+    h.at(2850, { type: 'vad.speech_end', at: 2600 });
+    h.at(2950, { type: 'stt.final', text: 'and one more thing', confidence: 0.9, startMs: 1900, endMs: 2600 });
+    h.at(3250);
+    // The next reply answers the new words, with the tool round behind them (not run again).
+    expect(h.last('llm.start')!.messages.slice(-1)).toEqual([{ role: 'user', content: 'and one more thing' }]);
+    expect(h.last('llm.start')!.messages).toHaveLength(4);
+  });
+
+  it('keeps a tool round that ran when the reply then fails', () => {
+    const h = new TurnHarness();
+    const start = toSpeculative(h, 'book it');
+    h.at(1850);
+    const call = { id: 'c1', name: 'book_appointment', arguments: '{}' };
+    h.send({ type: 'llm.tool_call', turnId: start.turnId, call });
+    h.send({ type: 'tool.result', turnId: start.turnId, toolCallId: 'c1', content: '{"ok":true}' });
+    h.send({ type: 'llm.error', turnId: start.turnId, message: 'model went away' });
+    expect(h.last('turn.ended')).toMatchObject({ outcome: 'failed' });
+    expect(h.core.chatContext.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+  });
+
   it('a correction marker while SPEAKING interrupts at once, below the minimum interruption duration', () => {
     const h = new TurnHarness({ minInterruptionMs: 500 });
     const turnId = toSpeaking(h);

@@ -33,9 +33,9 @@ export function resolveBinary(binary: string, path = process.env.PATH ?? ''): st
  * What is missing, as one sentence per problem naming the path; empty when everything is there.
  * `needLm` is false when a domain restriction replaces the general language model.
  */
-export function missingInstallParts(paths: PocketsphinxPaths, needLm = true): string[] {
+export function missingInstallParts(paths: PocketsphinxPaths, needLm = true, searchPath?: string): string[] {
   const problems: string[] = [];
-  if (!resolveBinary(paths.binary)) problems.push(`decoder binary \`${paths.binary}\` not found${paths.binary.includes('/') ? '' : ' on PATH'}`);
+  if (!resolveBinary(paths.binary, searchPath)) problems.push(`decoder binary \`${paths.binary}\` not found${paths.binary.includes('/') ? '' : ' on PATH'}`);
   if (!existsSync(paths.hmmDir)) problems.push(`acoustic model directory ${paths.hmmDir} not found`);
   else {
     const missing = HMM_FILES.filter((f) => !existsSync(join(paths.hmmDir, f)));
