@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 // Composition root: the only place that picks concrete classes and wires them together.
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './api/server.js';
 import { systemClock, type Clock } from './clock.js';
 import { allAgents, ConfigError, loadConfig, resolveChains, type AgentConfig, type Config } from './config.js';
-import { VENDOR_KEY_ENV, type SttEngine, type TtsEngine } from './config-providers.js';
+import { VENDOR_KEY_ENV, type ProviderChains, type SttEngine, type TtsEngine } from './config-providers.js';
 import { Metrics } from './metrics/metrics.js';
 import { AppointmentStore } from './appointments/appointment-store.js';
 import { registerAppointmentTools } from './appointments/appointment-tools.js';
-import { FlowLlm, loadFlowSync, type Flow } from './flows/index.js';
+import { FlowLlm, FlowValidationError, parseFlow, type Flow } from './flows/index.js';
 import { followFlow } from './flows/flow-follower.js';
 import { withAvailableEngines } from './engine-availability.js';
 import type { LocalEngineProbe } from './providers/local/local-availability.js';
@@ -82,6 +82,7 @@ class Engines {
   private readonly llms = new Map<string, LlmProvider>();
   private readonly ttss = new Map<string, TtsProvider>();
   private readonly flows = new Map<string, Flow>();
+  private readonly recognizers = new Map<string, PocketsphinxStt>();
   private readonly toolsets = new Map<string, ToolRegistry>();
   private appointments: AppointmentStore | null = null;
   /** One whisper model (in one worker thread) shared by every call. */
@@ -114,12 +115,29 @@ class Engines {
     return this.appointments;
   }
 
+  /**
+   * At startup, what calls would otherwise build on their way in: the flows, checked now so a
+   * mistake stops startup naming the file, node and field, and the recognizers' domain models.
+   */
+  prepare(agents: readonly AgentConfig[], chains: (agent: AgentConfig) => ProviderChains, skip: { flows: boolean; recognizers: boolean }): void {
+    for (const agent of agents) {
+      if (agent.flow && !skip.flows) this.flow(agent);
+      if (chains(agent).stt.includes('pocketsphinx') && !skip.recognizers) this.stt('pocketsphinx', 'startup', agent);
+    }
+  }
+
   /** The agent's conversation flow, loaded and validated once (errors name the file, node and field). */
   flow(agent: AgentConfig): Flow {
     if (!agent.flow) throw new ConfigError(`agent "${agent.name}" has no flow file`);
     let flow = this.flows.get(agent.name);
     if (!flow) {
-      flow = loadFlowSync(agent.flow, { knownTools: this.tools(agent).specs().map((t) => t.name) });
+      let text: string;
+      try {
+        text = readFileSync(agent.flow, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`agent "${agent.name}": cannot read the flow file ${agent.flow} (agent.flow): ${(err as Error).message}`);
+      }
+      flow = parseFlow(text, agent.flow, { knownTools: this.tools(agent).specs().map((t) => t.name) });
       this.flows.set(agent.name, flow);
     }
     return flow;
@@ -137,9 +155,15 @@ class Engines {
     const sim = this.config.simulated;
     switch (name) {
       case 'pocketsphinx': {
-        // A flow agent listens for its domain: the booking phrases plus the flow's own examples.
-        const phrases = agent.flow ? [...bookingDomainPhrases(), ...Object.values(this.flow(agent).intents).flat()] : undefined;
-        return { engine: new PocketsphinxStt(phrases ? { phrases } : {}), model: 'en-us' };
+        // One per agent: building the domain model takes tens of ms, and calls only open streams on it.
+        let engine = this.recognizers.get(agent.name);
+        if (!engine) {
+          // A flow agent listens for its domain: the booking phrases plus the flow's own examples.
+          const phrases = agent.flow ? [...bookingDomainPhrases(), ...Object.values(this.flow(agent).intents).flat()] : undefined;
+          engine = new PocketsphinxStt(phrases ? { phrases } : {});
+          this.recognizers.set(agent.name, engine);
+        }
+        return { engine, model: 'en-us' };
       }
       case 'simulated':
         return { engine: new SimulatedStt({ clock: this.clock, script: sim.script, finalDelayMs: sim.sttFinalDelayMs }), model: 'simulated' };
@@ -244,6 +268,7 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
   const { config, unavailable } = withAvailableEngines(configured, log, parts.engineProbe);
   const vad = parts.vad ?? (await createVad({ prefer: config.vad.engine, logger: log }));
   const engines = new Engines(config, clock, parts.env ?? process.env);
+  engines.prepare(allAgents(config), (agent) => resolveChains(config, agent), { flows: Boolean(parts.llm), recognizers: Boolean(parts.stt) });
   const registry = new SessionRegistry(clock, config.server.resumeWindowMs);
   const res = config.resilience;
   const health = new ProviderHealth({ clock, breaker: { failureThreshold: res.breaker.failureThreshold, openMs: res.breaker.openMs } });
@@ -430,16 +455,18 @@ async function main(): Promise<void> {
     return;
   }
   let config: Config;
+  let parley: Parley;
   try {
     config = loadConfig();
+    parley = await createParley(config);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    // A mistake in the configuration or a flow file: say where, without a stack trace.
+    if (err instanceof ConfigError || err instanceof FlowValidationError) {
       console.error(`parley: ${err.message}`);
       process.exit(2);
     }
     throw err;
   }
-  const parley = await createParley(config);
   await parley.app.listen({ host: config.server.host, port: config.server.port });
   parley.app.log.info({ url: `http://localhost:${config.server.port}` }, 'Parley is listening');
   let stopping = false;
