@@ -1,8 +1,10 @@
 // `npm run bench [-- --quick] [steps...]`: prints Parley's performance figures and writes them to
-// .bench-out/latest.json. Steps: overhead bargein capacity resampler vad (default: all).
-// Options: --quick (short run, < 2 min), --capacity-steps=25,50,... --hold=SECONDS (capacity hold),
+// .bench-out/latest.json. Steps: overhead bargein capacity resampler vad offline (default: all;
+// `npm run bench -- offline` runs the offline-stack step alone).
+// Options: --quick (short run: < 2 min, plus about 2 min for the offline step), --capacity-steps=25,50,... --hold=SECONDS (capacity hold),
 // --render-tts (capacity: the simulated TTS renders every waveform in the server, see lib/replay-tts.ts),
-// --gen-nice=N (capacity: run the load generator at nice N so it preempts the server less).
+// --gen-nice=N (capacity: run the load generator at nice N so it preempts the server less),
+// --offline-levels=2,4,... (offline: numbers of concurrent calls to try after the single call).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +17,21 @@ import { benchBargeIn, type BargeInResult } from './steps/bargein.js';
 import { benchCapacity, type CapacityResult } from './steps/capacity.js';
 import { runResamplerBench, runVadBench } from './steps/micro.js';
 import { benchOverhead, type OverheadResult } from './steps/overhead.js';
+import { benchOffline, type OfflineResult } from './steps/offline.js';
+import { offlineSummaryMarkdown } from './lib/offline-summary.js';
 
-const STEPS = ['overhead', 'bargein', 'capacity', 'resampler', 'vad'] as const;
+const STEPS = ['overhead', 'bargein', 'capacity', 'resampler', 'vad', 'offline'] as const;
 type Step = (typeof STEPS)[number];
 
-type Args = { quick: boolean; steps: Step[]; capacitySteps: number[] | null; holdS: number | null; renderTts: boolean; generatorNice: number };
+type Args = {
+  quick: boolean;
+  steps: Step[];
+  capacitySteps: number[] | null;
+  holdS: number | null;
+  renderTts: boolean;
+  generatorNice: number;
+  offlineLevels: number[] | null;
+};
 
 function parseArgs(argv: string[]): Args {
   let quick = false;
@@ -27,6 +39,7 @@ function parseArgs(argv: string[]): Args {
   let generatorNice = 0;
   let capacitySteps: number[] | null = null;
   let holdS: number | null = null;
+  let offlineLevels: number[] | null = null;
   const steps: Step[] = [];
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
@@ -34,13 +47,14 @@ function parseArgs(argv: string[]): Args {
     else if (arg.startsWith('--gen-nice=')) generatorNice = Number(arg.slice(11));
     else if (arg.startsWith('--capacity-steps=')) capacitySteps = arg.slice(17).split(',').map(Number).filter((n) => n > 0);
     else if (arg.startsWith('--hold=')) holdS = Number(arg.slice(7));
+    else if (arg.startsWith('--offline-levels=')) offlineLevels = arg.slice(17).split(',').map(Number).filter((n) => n > 0);
     else if ((STEPS as readonly string[]).includes(arg)) steps.push(arg as Step);
     else {
-      console.error(`unknown argument "${arg}"; steps: ${STEPS.join(' ')}; options: --quick --capacity-steps=25,50 --hold=30 --render-tts --gen-nice=10`);
+      console.error(`unknown argument "${arg}"; steps: ${STEPS.join(' ')}; options: --quick --capacity-steps=25,50 --hold=30 --render-tts --gen-nice=10 --offline-levels=2,4`);
       process.exit(2);
     }
   }
-  return { quick, steps: steps.length ? steps : [...STEPS], capacitySteps, holdS, renderTts, generatorNice };
+  return { quick, steps: steps.length ? steps : [...STEPS], capacitySteps, holdS, renderTts, generatorNice, offlineLevels };
 }
 
 async function main(): Promise<void> {
@@ -53,7 +67,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   log(`Parley bench ${args.quick ? '(quick)' : '(full)'} — ${date}`);
   log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; steps: ${args.steps.join(', ')}`);
-  log(describeSetup());
+  // The offline step runs the real engines; the simulated providers' setup concerns the others.
+  if (args.steps.some((s) => s !== 'offline')) log(describeSetup());
   log('Timings on a shared 2-core machine are noisy: figures are medians/percentiles of this one run.');
 
   const corpus = buildCorpus();
@@ -66,6 +81,7 @@ async function main(): Promise<void> {
     capacity?: CapacityResult;
     resampler?: Record<string, number>;
     vad?: Record<string, number> | { skipped: string };
+    offline?: OfflineResult;
   } = {};
   const errors: Record<string, string> = {};
   for (const step of args.steps) {
@@ -86,6 +102,15 @@ async function main(): Promise<void> {
           generatorNice: args.generatorNice,
           log,
         });
+      } else if (step === 'offline') {
+        results.offline = await benchOffline({
+          root,
+          outDir,
+          levels: args.offlineLevels ?? (args.quick ? [4] : [2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96]),
+          single: args.quick ? 6 : Number.POSITIVE_INFINITY,
+          perCall: args.quick ? 2 : 6,
+          log,
+        });
       } else if (step === 'resampler') {
         results.resampler = await runResamplerBench(log);
       } else {
@@ -97,7 +122,10 @@ async function main(): Promise<void> {
     }
   }
 
-  const summary = summaryMarkdown({ ...results, quick: args.quick, date });
+  const simulated = results.overhead || results.bargein || results.capacity ? summaryMarkdown({ ...results, quick: args.quick, date }) : null;
+  const summary = [simulated, results.offline ? offlineSummaryMarkdown(results.offline) : null]
+    .filter((block) => block !== null)
+    .join('\n\n');
   log(banner('Summary (Markdown, for the README)'));
   log(summary);
   const file = join(outDir, 'latest.json');

@@ -73,6 +73,8 @@ export class BenchClient implements Microphone {
   readonly replies: ReceivedReply[] = [];
   readonly spoken: SpokenUtterance[] = [];
   readonly errors: string[] = [];
+  /** Why the server ended the session, once it has. */
+  endedReason: string | null = null;
   closed = false;
   /** Called with the gap between consecutive agent frames of one reply (20 ms when smooth). */
   onFrameGap: ((ms: number) => void) | null = null;
@@ -236,6 +238,7 @@ export class BenchClient implements Microphone {
         this.errors.push(`${String(msg.code)}: ${String(msg.message)}`);
         break;
       case 'session_ended':
+        this.endedReason = String(msg.reason);
         break;
     }
   }

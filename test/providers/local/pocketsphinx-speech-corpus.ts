@@ -4,34 +4,10 @@
 import { expect } from 'vitest';
 import type { SttEvent, SttProvider, WordTiming } from '../../../src/providers/types.js';
 import { silence, speak } from '../../helpers/speech.js';
+import { BOOKING_UTTERANCES } from '../../helpers/booking-utterances.js';
 import { normalizeWords, wordEditDistance, wordErrorRate } from '../../helpers/wer.js';
 
-export const UTTERANCES = [
-  'I would like to book an appointment',
-  'tomorrow at 3 pm',
-  'my name is John Smith',
-  'can I move it to Wednesday',
-  'cancel my appointment',
-  'what are your opening hours',
-  'yes please',
-  'no, I said Wednesday',
-  'my phone number is 5 5 5 1 2 3 4',
-  'next Tuesday at ten in the morning',
-  'is there anything available on Friday afternoon',
-  'I need to reschedule my appointment',
-  'the 5th of June at half past two',
-  'that works for me, thank you',
-  'are you open on Saturday',
-  'I would like to speak to a person',
-  'no thanks, that is all',
-  'how about Monday at 9:30',
-  'book me in for a haircut please',
-  'do you have anything earlier',
-  'my number is zero seven seven zero nine eight one two',
-  'the appointment is under Sarah Jones',
-  'goodbye',
-  'can I come in on Thursday at four',
-];
+export const UTTERANCES: readonly string[] = BOOKING_UTTERANCES;
 
 export const RATE = 16000;
 export const PAUSE_MS = 300;
