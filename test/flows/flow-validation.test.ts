@@ -1,8 +1,9 @@
 // Load-time validation: every kind of mistake is reported with the file, line, node and field.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { FlowValidationError, flowVocabulary, loadFlow, loadFlowSync, parseFlow, type FlowIssue } from '../../src/flows/index.js';
 import { DESK_TOOLS } from './support/fake-desk.js';
 
@@ -187,6 +188,20 @@ describe('the receptionist flow file', () => {
     expect([...flow.tools].sort()).toEqual([...DESK_TOOLS].sort());
     expect(flow.nodes[flow.handoff!]).toMatchObject({ end: true, handoff: true });
     expect(Object.keys(flow.global).sort()).toEqual(['goodbye', 'hours', 'human', 'restart']);
+  });
+
+  it('reads the same flow written as JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-flow-json-'));
+    const file = join(dir, 'receptionist.json');
+    writeFileSync(file, JSON.stringify(parseYaml(readFileSync('flows/receptionist.yaml', 'utf8')), null, 2));
+    const fromJson = loadFlowSync(file, { knownTools: DESK_TOOLS });
+    const fromYaml = loadFlowSync('flows/receptionist.yaml', { knownTools: DESK_TOOLS });
+    expect(Object.keys(fromJson.nodes)).toEqual(Object.keys(fromYaml.nodes));
+    expect(fromJson.intents).toEqual(fromYaml.intents);
+    expect(fromJson.nodes.book_confirm.say).toBe(fromYaml.nodes.book_confirm.say);
+    // Mistakes in JSON name the line too.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"next": "book_check"', '"next": "nowhere"'));
+    expect(() => loadFlowSync(file, { knownTools: DESK_TOOLS })).toThrow(/receptionist\.json:\d+: node "book_time", field "listen\.next": .*nowhere/);
   });
 
   it('is rejected when a tool it uses is missing from the registry', () => {
