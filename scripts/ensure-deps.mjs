@@ -1,7 +1,7 @@
 // Installs what a fresh clone is missing: npm packages, and the Debian packages Parley uses
 // (apt-get when running as root; otherwise the exact command is printed and we go on).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -12,6 +12,10 @@ export const DEBIAN_PACKAGES = {
   sox: 'sox',
   pocketsphinx_continuous: 'pocketsphinx',
   '/usr/share/pocketsphinx/model/en-us/en-us': 'pocketsphinx-en-us',
+  // Headers for the streaming decoder buildNative() compiles (partial results); sphinxbase's are
+  // under the multiarch include directory.
+  '/usr/include/pocketsphinx/pocketsphinx.h': 'libpocketsphinx-dev',
+  [`/usr/include/${{ x64: 'x86_64', arm64: 'aarch64' }[process.arch] ?? process.arch}-linux-gnu/sphinxbase/cmd_ln.h`]: 'libsphinxbase-dev',
 };
 
 /** Extra ones the test suite uses (a real browser for the page test). */
@@ -69,4 +73,37 @@ export function ensureDebianPackages({ required = false, forTests = false } = {}
 export function build() {
   console.log('[parley] building…');
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+}
+
+/**
+ * Compiles the hand-written streaming pocketsphinx decoder (native/pocketsphinx-stream.c) into
+ * build/native/pocketsphinx-stream when it is missing or older than its source. Without a C
+ * compiler or the pocketsphinx headers it says so and goes on: the STT provider then falls back
+ * to pocketsphinx_continuous, which gives no partial results. Returns the binary's path or null.
+ */
+export function buildNative() {
+  const source = `${root}native/pocketsphinx-stream.c`;
+  const output = `${root}build/native/pocketsphinx-stream`;
+  if (!existsSync(source)) return null;
+  if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) return output;
+  if (!has('cc') || !has('pkg-config')) {
+    console.log('[parley] no C compiler (cc) or pkg-config: pocketsphinx runs without partial results');
+    return null;
+  }
+  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'pocketsphinx', 'sphinxbase'], { encoding: 'utf8' });
+  if (flags.status !== 0) {
+    console.log('[parley] pocketsphinx headers missing (libpocketsphinx-dev, libsphinxbase-dev): pocketsphinx runs without partial results');
+    return null;
+  }
+  console.log('[parley] compiling the streaming pocketsphinx decoder (build/native/pocketsphinx-stream)…');
+  mkdirSync(`${root}build/native`, { recursive: true });
+  const args = ['-O2', '-Wall', '-o', `${output}.tmp`, source, ...flags.stdout.trim().split(/\s+/)];
+  const cc = spawnSync('cc', args, { stdio: 'inherit' });
+  if (cc.status !== 0) {
+    console.log(`[parley] compiling native/pocketsphinx-stream.c failed (exit ${cc.status}): pocketsphinx runs without partial results`);
+    return null;
+  }
+  // Renamed into place so a running server never sees a half-written binary.
+  renameSync(`${output}.tmp`, output);
+  return output;
 }

@@ -1,12 +1,13 @@
 // `npm test`: install what is missing, then lint, typecheck and the whole test suite.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { ensureDebianPackages, ensureNpmPackages, ensureRuntimePackages } from './ensure-deps.mjs';
+import { buildNative, ensureDebianPackages, ensureNpmPackages, ensureRuntimePackages } from './ensure-deps.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 ensureNpmPackages();
 ensureRuntimePackages();
 ensureDebianPackages({ required: true, forTests: true });
+buildNative();
 
 function run(name, cmd, args) {
   console.log(`\n[parley] ${name}: ${cmd} ${args.join(' ')}`);

@@ -21,8 +21,18 @@ const SEGMENT = /^(.+?)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+(?:\.\d+)?(?:[eE][
 const QUIET_MS = 40;
 
 /** A segment the caller did not say: sentence markers, silence and noise fillers. */
-function isFiller(word: string): boolean {
+export function isFiller(word: string): boolean {
   return word.startsWith('<') || word.startsWith('[') || word.startsWith('+');
+}
+
+/** The dictionary word of a segment: pronunciation variants are spelled `word(2)`. */
+export function baseWord(segment: string): string {
+  return segment.replace(/\(\d+\)$/, '');
+}
+
+/** A segment's posterior as a confidence in 0..1 (0 when the decoder gave none). */
+export function clampConfidence(value: number): number {
+  return Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
 }
 
 export class DecoderOutputReader {
@@ -69,12 +79,11 @@ export class DecoderOutputReader {
         return;
       }
       if (isFiller(raw)) return;
-      const confidence = Number(segment[4]);
       this.current.words.push({
-        word: raw.replace(/\(\d+\)$/, ''),
+        word: baseWord(raw),
         startMs: Math.round(Number(segment[2]) * 1000),
         endMs: Math.round(Number(segment[3]) * 1000),
-        confidence: Math.min(1, Math.max(0, Number.isFinite(confidence) ? confidence : 0)),
+        confidence: clampConfidence(Number(segment[4])),
       });
       return;
     }

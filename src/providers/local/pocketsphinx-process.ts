@@ -1,4 +1,5 @@
-// One pocketsphinx_continuous decoder process, fed raw PCM16 through a real pipe.
+// One decoder process, fed raw PCM16. The streaming decoder (build/native/pocketsphinx-stream)
+// reads any stdin and is spawned directly; pocketsphinx_continuous needs the FIFO set-up below.
 //
 // Node's child stdio pipes are socket pairs, and the decoder's `-infile /dev/stdin` cannot open a
 // socket. So a tiny shell makes a FIFO, starts `cat` copying our socket into it, and then execs
@@ -38,6 +39,11 @@ export type DecoderProcessOptions = {
   binary: string;
   /** Decoder arguments, without -infile. */
   args: readonly string[];
+  /**
+   * 'fifo' (default): pocketsphinx_continuous, given `-infile /dev/stdin` behind a FIFO.
+   * 'stdin': a decoder that reads its stdin as it is (the streaming decoder).
+   */
+  input?: 'fifo' | 'stdin';
   /** Each chunk of the decoder's stdout, as it arrives. */
   onStdout: (text: string) => void;
   /** Once, when the decoder is gone (exit, kill or failure to start). */
@@ -46,16 +52,16 @@ export type DecoderProcessOptions = {
 
 export class DecoderProcess {
   private readonly child: ChildProcess;
-  private readonly dir: string;
+  /** The FIFO's directory (null when spawned directly). */
+  private readonly dir: string | null;
   private stderrTail = '';
   private exited = false;
 
   constructor(private readonly options: DecoderProcessOptions) {
-    this.dir = mkdtempSync(join(tmpdir(), 'parley-pocketsphinx-'));
-    this.child = spawn('sh', ['-c', LAUNCH_SCRIPT, 'pocketsphinx-launch', this.dir, options.binary, ...options.args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const direct = options.input === 'stdin';
+    this.dir = direct ? null : mkdtempSync(join(tmpdir(), 'parley-pocketsphinx-'));
+    const [command, args] = this.dir === null ? [options.binary, options.args] : ['sh', ['-c', LAUNCH_SCRIPT, 'pocketsphinx-launch', this.dir, options.binary, ...options.args]];
+    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child.stdout?.setEncoding('utf8');
     this.child.stdout?.on('data', (text: string) => options.onStdout(text));
     this.child.stderr?.setEncoding('utf8');
@@ -131,7 +137,7 @@ export class DecoderProcess {
     // The feeder `cat` outlives the decoder until its next write fails: end it now.
     this.killGroup();
     this.child.stdin?.destroy();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
     this.options.onExit({ code, signal, stderrTail: this.stderrTail });
   }
 }

@@ -1,14 +1,18 @@
 // Offline streaming speech recognition with CMU pocketsphinx (Debian `pocketsphinx`, 0.8 /
-// 5prealpha), one long-lived `pocketsphinx_continuous` process per stream: decoding runs in that
+// 5prealpha), one long-lived decoder process per stream: decoding runs in that
 // process, off Node's event loop, and a crash ends one call only. A pool would save the model
 // load (~0.7 s for the general model, ~0.1 s for a domain model) but the decoder keeps per-speaker
 // state (cepstral mean, noise estimate) that must not leak between callers, and it starts while
 // the greeting plays, so one process per stream is simpler and safe.
 //
-// The decoder's own VAD splits the audio into utterances and prints each as it ends: that is a
-// `final` with word times. It prints nothing while an utterance is in progress, so this provider
-// emits no `partial` events (it does not invent them). finalize() appends enough quiet audio for
-// the decoder's VAD to close the utterance at once; that audio has no stream time.
+// The decoder is our own build/native/pocketsphinx-stream (native/pocketsphinx-stream.c, built
+// by scripts/ensure-deps.mjs) when it was built, else Debian's `pocketsphinx_continuous`. Both
+// split the audio into utterances with the decoder's own VAD and print each as it ends: that is
+// a `final` with word times. Only the streaming decoder also prints the hypothesis while an
+// utterance is in progress (`partial` events, ~every 100 ms of audio when it changed);
+// pocketsphinx_continuous prints nothing until the end, and then no partials are emitted (none
+// are invented). finalize() appends enough quiet audio for the decoder's VAD to close the
+// utterance at once; that audio has no stream time.
 import { pcm16ToBytes } from '../../audio/pcm.js';
 import { Resampler } from '../../audio/resampler.js';
 import { ProviderError } from '../provider-error.js';
@@ -16,13 +20,20 @@ import type { ProviderCapabilities, SttEvent, SttOpenOptions, SttProvider, SttSt
 import { hasDomain, prepareDomain, type PocketsphinxDomain } from './pocketsphinx-domain.js';
 import { featureParamsArgs } from './pocketsphinx-feature-params.js';
 import { assertInstalled, DEFAULT_BINARY, DEFAULT_DICT_PATH, DEFAULT_HMM_DIR, DEFAULT_LM_PATH } from './pocketsphinx-install.js';
+import { findNativeDecoder } from './pocketsphinx-native.js';
 import { DecoderOutputReader, type DecodedUtterance } from './pocketsphinx-output.js';
 import { DecoderProcess, type DecoderExit } from './pocketsphinx-process.js';
+import { StreamDecoderOutputReader, type StreamDecoderEvent } from './pocketsphinx-stream-output.js';
 import { DecoderTimeline } from './pocketsphinx-timeline.js';
 
 export type PocketsphinxSttOptions = PocketsphinxDomain & {
-  /** Default `pocketsphinx_continuous` (looked up on PATH). */
+  /** The fallback decoder. Default `pocketsphinx_continuous` (looked up on PATH). */
   binary?: string;
+  /**
+   * The streaming decoder, which also gives partial results. Default: build/native/pocketsphinx-stream
+   * in this repository when it was built and no `binary` is given. null always uses `binary` (no partials).
+   */
+  streamDecoder?: string | null;
   /** Acoustic model directory. Default /usr/share/pocketsphinx/model/en-us/en-us. */
   hmmDir?: string;
   /** General language model, used when no domain is given. Default .../en-us.lm.bin. */
@@ -50,16 +61,23 @@ const QUIET_AMPLITUDE = 3;
 
 export class PocketsphinxStt implements SttProvider {
   readonly name = PROVIDER;
-  readonly capabilities: ProviderCapabilities = { sampleRates: [DECODER_RATE], wordTimestamps: true, languages: ['en'], streaming: true };
+  /** `streaming` (interim results while audio flows) only with the streaming decoder. */
+  readonly capabilities: ProviderCapabilities;
   /** Domain words missing from the dictionary (left out of the domain model). */
   readonly unknownWords: readonly string[];
   private readonly decoderArgs: readonly string[];
   private readonly binary: string;
+  /** True when `binary` is the streaming decoder. */
+  private readonly streams: boolean;
   private readonly hmmDir: string;
   private readonly endSilenceMs: number;
 
   constructor(private readonly options: PocketsphinxSttOptions = {}) {
-    this.binary = options.binary ?? DEFAULT_BINARY;
+    // A `binary` given on its own is a pocketsphinx_continuous-style decoder and is used as given.
+    const streamDecoder = options.streamDecoder !== undefined ? options.streamDecoder : options.binary !== undefined ? null : findNativeDecoder();
+    this.streams = streamDecoder !== null;
+    this.binary = streamDecoder ?? options.binary ?? DEFAULT_BINARY;
+    this.capabilities = { sampleRates: [DECODER_RATE], wordTimestamps: true, languages: ['en'], streaming: this.streams };
     const hmmDir = options.hmmDir ?? DEFAULT_HMM_DIR;
     this.hmmDir = hmmDir;
     const lmPath = options.lmPath ?? DEFAULT_LM_PATH;
@@ -93,6 +111,7 @@ export class PocketsphinxStt implements SttProvider {
     return new PocketsphinxSttStream(
       {
         binary: this.binary,
+        input: this.streams ? 'stdin' : 'fifo',
         args: [...this.decoderArgs, ...featureParamsArgs(this.hmmDir, request.sampleRate)],
         finalizeSilenceMs: this.endSilenceMs + READ_BLOCK_MS + FINALIZE_MARGIN_MS,
         maxBacklogMs: this.options.maxBacklogMs ?? 20_000,
@@ -103,7 +122,10 @@ export class PocketsphinxStt implements SttProvider {
   }
 }
 
-type StreamConfig = { binary: string; args: readonly string[]; finalizeSilenceMs: number; maxBacklogMs: number; closeGraceMs: number };
+type StreamConfig = { binary: string; input: 'fifo' | 'stdin'; args: readonly string[]; finalizeSilenceMs: number; maxBacklogMs: number; closeGraceMs: number };
+
+/** What both decoders' output readers do. */
+type OutputReader = { push(text: string): void; end(): void; discard(): void };
 
 type State = 'running' | 'closing' | 'ended';
 
@@ -111,13 +133,15 @@ export class PocketsphinxSttStream implements SttStream {
   private state: State = 'running';
   /** Null when the signal had already fired at open(): no process is started for nothing. */
   private readonly decoder: DecoderProcess | null = null;
-  private readonly reader: DecoderOutputReader;
+  private readonly reader: OutputReader;
   private readonly resampler: Resampler | null;
   private readonly timeline: DecoderTimeline;
   private closeTimer: NodeJS.Timeout | null = null;
   private quietSeed = 1;
   /** Samples written since the last finalize(), so a finalize with nothing new does nothing. */
   private samplesSinceFinalize = 0;
+  /** Text of the last partial, so a partial that only changed fillers or variants is not repeated. */
+  private lastPartial = '';
 
   constructor(
     private readonly config: StreamConfig,
@@ -125,7 +149,10 @@ export class PocketsphinxSttStream implements SttStream {
   ) {
     this.resampler = request.sampleRate === DECODER_RATE ? null : new Resampler(request.sampleRate, DECODER_RATE);
     this.timeline = new DecoderTimeline(this.resampler ? (this.resampler.delaySamples * 1000) / DECODER_RATE : 0);
-    this.reader = new DecoderOutputReader((utterance) => this.onUtterance(utterance));
+    this.reader =
+      config.input === 'stdin'
+        ? new StreamDecoderOutputReader((event) => this.onDecoderEvent(event))
+        : new DecoderOutputReader((utterance) => this.onUtterance(utterance));
     if (request.signal.aborted) {
       this.state = 'ended';
       return;
@@ -134,6 +161,7 @@ export class PocketsphinxSttStream implements SttStream {
     this.decoder = new DecoderProcess({
       binary: config.binary,
       args: config.args,
+      input: config.input,
       onStdout: (text) => {
         if (this.state === 'running') this.reader.push(text);
       },
@@ -206,7 +234,22 @@ export class PocketsphinxSttStream implements SttStream {
     return out;
   }
 
+  private onDecoderEvent(event: StreamDecoderEvent): void {
+    if (event.type === 'final') this.onUtterance(event.utterance);
+    else this.onPartial(event.utterance);
+  }
+
+  private onPartial(utterance: DecodedUtterance): void {
+    const words = utterance.words;
+    if (this.state !== 'running' || words.length === 0) return;
+    const text = words.map((w) => w.word).join(' ');
+    if (text === this.lastPartial) return;
+    this.lastPartial = text;
+    this.emit({ type: 'partial', text, startMs: this.timeline.toStreamMs(words[0].startMs), endMs: this.timeline.toStreamMs(words[words.length - 1].endMs) });
+  }
+
   private onUtterance(utterance: DecodedUtterance): void {
+    this.lastPartial = '';
     if (this.state !== 'running' || utterance.words.length === 0) return;
     const words: WordTiming[] = utterance.words.map((w) => ({
       word: w.word,

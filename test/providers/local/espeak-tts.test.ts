@@ -11,6 +11,7 @@ import { readWav, writeWav } from '../../../src/audio/wav.js';
 import { EspeakTts, type EspeakTtsOptions } from '../../../src/providers/local/espeak-tts.js';
 import { ProviderError } from '../../../src/providers/provider-error.js';
 import type { TtsAudio } from '../../../src/providers/types.js';
+import { concatPcm } from '../../../src/audio/pcm.js';
 
 const BOOKING = 'Please book an appointment for tomorrow morning at ten.';
 const created: EspeakTts[] = [];
@@ -25,18 +26,9 @@ function tts(options: EspeakTtsOptions = {}): EspeakTts {
 async function collect(provider: EspeakTts, text: string, sampleRate: number, voice?: string): Promise<{ chunks: TtsAudio[]; samples: Int16Array }> {
   const chunks: TtsAudio[] = [];
   for await (const chunk of provider.synthesize({ text, sampleRate, voice, signal: new AbortController().signal })) chunks.push(chunk);
-  return { chunks, samples: concat(chunks.map((c) => c.samples)) };
+  return { chunks, samples: concatPcm(chunks.map((c) => c.samples)) };
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** espeak-ng run directly on the same text and settings, its whole WAV read at once. */
 function espeakDirect(text: string, args: string[] = []): { sampleRate: number; samples: Int16Array } {
@@ -91,7 +83,7 @@ describe('EspeakTts audio', () => {
     expect(bytesOf(native.samples).equals(bytesOf(direct.samples))).toBe(true);
 
     const r = new Resampler(22050, 16000);
-    const expected = concat([r.process(direct.samples), r.flush()]);
+    const expected = concatPcm([r.process(direct.samples), r.flush()]);
     const wide = await collect(tts(), BOOKING, 16000);
     expect(bytesOf(wide.samples).equals(bytesOf(expected))).toBe(true);
   });
@@ -155,7 +147,7 @@ describe('EspeakTts audio', () => {
     // The override is exactly espeak-ng's own rendering of that voice.
     const r = new Resampler(22050, 16000);
     const direct = espeakDirect(text, ['-v', 'en-us+f3']).samples;
-    expect(bytesOf(female).equals(bytesOf(concat([r.process(direct), r.flush()])))).toBe(true);
+    expect(bytesOf(female).equals(bytesOf(concatPcm([r.process(direct), r.flush()])))).toBe(true);
     const french = (await collect(provider, 'Bonjour, comment allez-vous?', 16000, 'fr')).samples;
     expect(bytesOf(french).equals(bytesOf((await collect(provider, 'Bonjour, comment allez-vous?', 16000)).samples))).toBe(false);
   });
@@ -176,7 +168,7 @@ describe('EspeakTts audio', () => {
     const markup = await collect(provider, '<speak>Less than < and AT&T</speak>', 16000);
     const direct = espeakDirect('<speak>Less than < and AT&T</speak>', ['-v', 'en-us']).samples;
     const r = new Resampler(22050, 16000);
-    expect(bytesOf(markup.samples).equals(bytesOf(concat([r.process(direct), r.flush()])))).toBe(true);
+    expect(bytesOf(markup.samples).equals(bytesOf(concatPcm([r.process(direct), r.flush()])))).toBe(true);
   });
 
   it('yields nothing for empty or blank text', async () => {

@@ -8,14 +8,15 @@ import { startSimServer } from '../../../sim/sim-server.js';
 import { OpenAiTranscriber, type OpenAiTranscriberOptions } from '../../../src/providers/openai/openai-transcriber.js';
 import type { SttEvent, SttStream } from '../../../src/providers/types.js';
 import { silence, speak } from '../../helpers/speech.js';
+import { concatPcm } from '../../../src/audio/pcm.js';
 
 const RATE = 16000;
 const LINES = ['what time is it in London', 'please book a table for two'];
 let first: Int16Array;
 let second: Int16Array;
 beforeAll(() => {
-  first = concat([silence(200), speak('What time is it in London'), silence(300)]);
-  second = concat([silence(200), speak('Please book a table for two'), silence(300)]);
+  first = concatPcm([silence(200), speak('What time is it in London'), silence(300)]);
+  second = concatPcm([silence(200), speak('Please book a table for two'), silence(300)]);
 });
 
 let sim: SimServer | null = null;
@@ -24,15 +25,6 @@ afterEach(async () => {
   sim = null;
 });
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Writes in 20 ms frames, as a call would. */
 function writeFrames(stream: SttStream, samples: Int16Array): void {
