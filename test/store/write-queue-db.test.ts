@@ -15,7 +15,7 @@ import { WriteQueue } from '../../src/store/write-queue.js';
 import { backendNames, createTestDatabase, postgresUrl } from './backends.js';
 import type { TestDatabase } from './backends.js';
 import { event, seedTenant } from './fixtures.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 /**
  * How the test breaks the database: cut/restore make it unreachable; loseNextReply makes the next

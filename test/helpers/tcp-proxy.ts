@@ -1,5 +1,5 @@
-// A loopback TCP forwarder that a test can cut and restore, so a client loses its database while
-// the shared server keeps running for everyone else.
+// A loopback TCP forwarder that a test can cut and restore, so one client loses its database or
+// Redis while the shared server keeps running for everyone else.
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 
