@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { concatPcm, int16ToFloat32 } from '../../audio/pcm.js';
 import { Resampler } from '../../audio/resampler.js';
 import { ProviderError } from '../provider-error.js';
+import { BatchSttStream, type AudioSegment } from '../batch-stt-stream.js';
 import type { ProviderCapabilities, SttOpenOptions, SttProvider, SttStream } from '../types.js';
 import { checkModelFile, LocalModelError } from './local-runtime-model-file.js';
 import { resolveRuntimePackage, runtimesDir } from './local-runtime.js';
@@ -72,60 +73,18 @@ export class WhisperStt implements SttProvider {
   }
 }
 
-type Segment = { samples: Int16Array; startMs: number; endMs: number };
-
-class WhisperStream implements SttStream {
-  private pending: Int16Array[] = [];
-  private pendingSamples = 0;
-  /** Audio time (samples at the stream rate) where the pending audio starts. */
-  private segmentStart = 0;
-  private queue: Promise<void> = Promise.resolve();
-  private closing = false;
-  private stopped = false;
-
+class WhisperStream extends BatchSttStream {
   constructor(
     private readonly provider: WhisperStt,
-    private readonly request: SttOpenOptions,
+    request: SttOpenOptions,
     private readonly defaultLanguage: string,
   ) {
-    if (!(Number.isInteger(request.sampleRate) && request.sampleRate > 0)) throw new RangeError(`whisper: sampleRate must be a positive integer, got ${request.sampleRate}`);
-    if (request.signal.aborted) this.stop();
-    else request.signal.addEventListener('abort', this.stop, { once: true });
+    super(request, PROVIDER, WHISPER_MIN_SEGMENT_MS);
     // Load now, while the caller is still speaking; a failure is reported on the first finalize.
-    provider.load().catch(() => undefined);
+    if (!this.stopped) provider.load().catch(() => undefined);
   }
 
-  write(samples: Int16Array): void {
-    if (this.stopped || this.closing || samples.length === 0) return;
-    this.pending.push(samples.slice());
-    this.pendingSamples += samples.length;
-  }
-
-  finalize(): void {
-    if (this.stopped || this.closing) return;
-    this.flushSegment();
-  }
-
-  close(): void {
-    if (this.stopped || this.closing) return;
-    this.closing = true;
-    this.flushSegment();
-    this.queue = this.queue.then(() => this.stop());
-  }
-
-  private flushSegment(): void {
-    const rate = this.request.sampleRate;
-    const samples = concatPcm(this.pending);
-    const start = this.segmentStart;
-    this.segmentStart += samples.length;
-    this.pending = [];
-    this.pendingSamples = 0;
-    const segment = { samples, startMs: (start / rate) * 1000, endMs: ((start + samples.length) / rate) * 1000 };
-    if (segment.endMs - segment.startMs < WHISPER_MIN_SEGMENT_MS) return;
-    this.queue = this.queue.then(() => this.transcribe(segment));
-  }
-
-  private async transcribe(segment: Segment): Promise<void> {
+  protected async transcribe(segment: AudioSegment): Promise<void> {
     if (this.stopped) return;
     let text: string;
     try {
@@ -149,14 +108,6 @@ class WhisperStream implements SttStream {
     // whisper gives no per-utterance confidence through this binding: a batch final is taken as certain.
     this.request.onEvent({ type: 'final', text: clean, confidence: 1, startMs: segment.startMs, endMs: segment.endMs });
   }
-
-  private readonly stop = (): void => {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.pending = [];
-    this.pendingSamples = 0;
-    this.request.signal.removeEventListener('abort', this.stop);
-  };
 }
 
 /** 16 kHz mono float32, as whisper.cpp wants it. */

@@ -6,6 +6,7 @@ import type OpenAI from 'openai';
 import { toFile } from 'openai';
 import { writeWav } from '../../audio/wav.js';
 import { ProviderError } from '../provider-error.js';
+import { BatchSttStream, type AudioSegment } from '../batch-stt-stream.js';
 import type { ProviderCapabilities, SttEvent, SttOpenOptions, SttProvider, SttStream, WordTiming } from '../types.js';
 import { createOpenAiClient } from './openai-client.js';
 import { providerErrorFromOpenAi } from './openai-errors.js';
@@ -56,18 +57,7 @@ function wantsWordTimes(model: string): boolean {
   return model.startsWith('whisper');
 }
 
-type Segment = { samples: Int16Array; startMs: number; endMs: number };
-
-class TranscriptionStream implements SttStream {
-  private pending: Int16Array[] = [];
-  private pendingSamples = 0;
-  /** Audio time (samples) where the pending audio starts. */
-  private segmentStart = 0;
-  private queue: Promise<void> = Promise.resolve();
-  /** No more audio is taken (close() was called). */
-  private closing = false;
-  /** Nothing more is emitted (finished, failed or aborted). */
-  private stopped = false;
+class TranscriptionStream extends BatchSttStream {
   private readonly inFlight = new AbortController();
 
   constructor(
@@ -75,56 +65,12 @@ class TranscriptionStream implements SttStream {
     private readonly provider: string,
     private readonly model: string,
     private readonly config: OpenAiTranscriberOptions,
-    private readonly request: SttOpenOptions,
+    request: SttOpenOptions,
   ) {
-    if (!(Number.isInteger(request.sampleRate) && request.sampleRate > 0)) throw new RangeError(`${provider}: sampleRate must be a positive integer, got ${request.sampleRate}`);
-    if (request.signal.aborted) this.stop();
-    else request.signal.addEventListener('abort', this.stop, { once: true });
+    super(request, provider, MIN_UPLOAD_MS);
   }
 
-  write(samples: Int16Array): void {
-    if (this.stopped || this.closing || samples.length === 0) return;
-    // Copy: the caller may reuse its buffer.
-    this.pending.push(samples.slice());
-    this.pendingSamples += samples.length;
-  }
-
-  finalize(): void {
-    if (this.stopped || this.closing) return;
-    this.flushSegment();
-  }
-
-  /** Transcribes what is pending, then ends the stream. */
-  close(): void {
-    if (this.stopped || this.closing) return;
-    this.closing = true;
-    this.flushSegment();
-    this.queue = this.queue.then(() => this.stop());
-  }
-
-  private flushSegment(): void {
-    const segment = this.takeSegment();
-    if (segment) this.queue = this.queue.then(() => this.transcribe(segment));
-  }
-
-  private takeSegment(): Segment | null {
-    const rate = this.request.sampleRate;
-    const samples = new Int16Array(this.pendingSamples);
-    let at = 0;
-    for (const part of this.pending) {
-      samples.set(part, at);
-      at += part.length;
-    }
-    const start = this.segmentStart;
-    this.segmentStart += samples.length;
-    this.pending = [];
-    this.pendingSamples = 0;
-    const startMs = (start / rate) * 1000;
-    const endMs = ((start + samples.length) / rate) * 1000;
-    return endMs - startMs < MIN_UPLOAD_MS ? null : { samples, startMs, endMs };
-  }
-
-  private async transcribe(segment: Segment): Promise<void> {
+  protected async transcribe(segment: AudioSegment): Promise<void> {
     if (this.stopped) return;
     const language = this.request.language ?? this.config.language;
     let answer: unknown;
@@ -160,14 +106,9 @@ class TranscriptionStream implements SttStream {
     this.request.onEvent({ type: 'error', message: error.message, recoverable, error });
   }
 
-  private readonly stop = (): void => {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.pending = [];
-    this.pendingSamples = 0;
+  protected override onStop(): void {
     this.inFlight.abort();
-    this.request.signal.removeEventListener('abort', this.stop);
-  };
+  }
 }
 
 function toWordTiming(value: unknown, offsetMs: number): WordTiming | null {
