@@ -5,9 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimServer, type SimServer } from '../../../sim/sim-server.js';
 import { synthesizeSpeech } from '../../../sim/sim-voice.js';
 import { ElevenLabsTts, type ElevenLabsTtsOptions } from '../../../src/providers/elevenlabs/elevenlabs-tts.js';
-import { ProviderError } from '../../../src/providers/provider-error.js';
 import { AbortedError, type TtsAudio, type WordTiming } from '../../../src/providers/types.js';
 import { startStallProxy } from './stall-proxy.js';
+import { providerFailure } from '../../helpers/provider-failure.js';
 
 const KEY = 'sim-elevenlabs-key';
 const TTFB = 25;
@@ -28,15 +28,6 @@ async function collect(provider: ElevenLabsTts, text: string, sampleRate = 16000
   return { chunks, samples: chunks.reduce((n, c) => n + c.samples.length, 0), words: chunks.flatMap((c) => c.words ?? []) };
 }
 
-async function failure(run: () => Promise<unknown>): Promise<ProviderError> {
-  try {
-    await run();
-  } catch (err) {
-    if (err instanceof ProviderError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 function expectMonotonic(words: WordTiming[]): void {
   for (let i = 0; i < words.length; i++) {
@@ -127,7 +118,7 @@ describe('ElevenLabsTts happy path', () => {
   });
 
   it('refuses a sample rate ElevenLabs does not offer as PCM with bad_request', async () => {
-    const err = await failure(() => collect(tts(), 'Odd rate.', 11025));
+    const err = await providerFailure(() => collect(tts(), 'Odd rate.', 11025));
     expect(err.kind).toBe('bad_request');
   });
 
@@ -140,7 +131,7 @@ describe('ElevenLabsTts happy path', () => {
 
 describe('ElevenLabsTts faults', () => {
   it('wrong key: auth error with status 401 and the vendor message', async () => {
-    const err = await failure(() => collect(tts({ apiKey: 'wrong-key' }), 'Hello.'));
+    const err = await providerFailure(() => collect(tts({ apiKey: 'wrong-key' }), 'Hello.'));
     expect(err.kind).toBe('auth');
     expect(err.status).toBe(401);
     expect(err.message).toMatch(/Invalid API key/);
@@ -149,7 +140,7 @@ describe('ElevenLabsTts faults', () => {
 
   it('429: rate_limited with retryAfterMs from retry-after', async () => {
     sim.control.addFault({ vendor: 'elevenlabs', fault: { type: 'status', status: 429, retryAfterS: 3 }, times: 1 });
-    const err = await failure(() => collect(tts(), 'Hello.'));
+    const err = await providerFailure(() => collect(tts(), 'Hello.'));
     expect(err.kind).toBe('rate_limited');
     expect(err.status).toBe(429);
     expect(err.retryAfterMs).toBe(3000);
@@ -157,7 +148,7 @@ describe('ElevenLabsTts faults', () => {
 
   it('500: server error', async () => {
     sim.control.addFault({ vendor: 'elevenlabs', fault: { type: 'status', status: 500 }, times: 1 });
-    const err = await failure(() => collect(tts(), 'Hello.'));
+    const err = await providerFailure(() => collect(tts(), 'Hello.'));
     expect(err.kind).toBe('server');
     expect(err.status).toBe(500);
   });
@@ -165,7 +156,7 @@ describe('ElevenLabsTts faults', () => {
   it('drop mid-stream: network error after some audio', async () => {
     sim.control.addFault({ vendor: 'elevenlabs', fault: { type: 'drop', afterMs: TTFB + 40 }, times: 1 });
     let audioChunks = 0;
-    const err = await failure(async () => {
+    const err = await providerFailure(async () => {
       for await (const _chunk of tts().synthesize({ text: 'A long enough sentence to still be streaming when the connection drops.', sampleRate: 16000, signal: new AbortController().signal })) {
         audioChunks++;
       }
@@ -188,7 +179,7 @@ describe('ElevenLabsTts faults', () => {
 
   it('malformed: a non-JSON frame becomes a protocol error', async () => {
     sim.control.addFault({ vendor: 'elevenlabs', fault: { type: 'malformed' }, times: 1 });
-    const err = await failure(() => collect(tts(), 'Garbage is coming.'));
+    const err = await providerFailure(() => collect(tts(), 'Garbage is coming.'));
     expect(err.kind).toBe('protocol');
     expect(err.code).toBe('malformed_message');
     // The adapter hangs up rather than waiting for the rest of the stream.
@@ -198,7 +189,7 @@ describe('ElevenLabsTts faults', () => {
 
   it('wrong_audio_format: MP3 bytes where PCM was asked become a protocol error', async () => {
     sim.control.addFault({ vendor: 'elevenlabs', fault: { type: 'wrong_audio_format' }, times: 1 });
-    const err = await failure(() => collect(tts(), 'Not PCM.'));
+    const err = await providerFailure(() => collect(tts(), 'Not PCM.'));
     expect(err.kind).toBe('protocol');
     expect(err.code).toBe('wrong_audio_format');
   });
@@ -208,7 +199,7 @@ describe('ElevenLabsTts faults', () => {
     const proxy = await startStallProxy(sim.port);
     try {
       const provider = new ElevenLabsTts({ apiKey: KEY, baseUrl: `ws://127.0.0.1:${proxy.port}`, voiceId: 'voice-main' });
-      const err = await failure(() => collect(provider, 'These words never reach the server.'));
+      const err = await providerFailure(() => collect(provider, 'These words never reach the server.'));
       expect(err.kind).toBe('timeout');
       expect(err.code).toBe('input_timeout_exceeded');
       expect(err.message).toMatch(/Have not received a new text input/);
@@ -219,7 +210,7 @@ describe('ElevenLabsTts faults', () => {
   });
 
   it('a server that cannot be reached: network error', async () => {
-    const err = await failure(() => collect(new ElevenLabsTts({ apiKey: KEY, baseUrl: 'ws://127.0.0.1:1', voiceId: 'v' }), 'Hello.'));
+    const err = await providerFailure(() => collect(new ElevenLabsTts({ apiKey: KEY, baseUrl: 'ws://127.0.0.1:1', voiceId: 'v' }), 'Hello.'));
     expect(err.kind).toBe('network');
   });
 });

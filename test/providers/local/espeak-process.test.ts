@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EspeakTts, type EspeakTtsOptions } from '../../../src/providers/local/espeak-tts.js';
-import { ProviderError } from '../../../src/providers/provider-error.js';
 import { AbortedError, type TtsAudio } from '../../../src/providers/types.js';
+import { providerFailure } from '../../helpers/provider-failure.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-espeak-fake-'));
 const created: EspeakTts[] = [];
@@ -64,15 +64,6 @@ function fakeEspeak(body: string): string {
   return file;
 }
 
-async function failure(run: () => Promise<unknown>): Promise<ProviderError> {
-  try {
-    await run();
-  } catch (err) {
-    if (err instanceof ProviderError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 async function drain(provider: EspeakTts, text: string, chunks: TtsAudio[] = []): Promise<TtsAudio[]> {
   for await (const chunk of provider.synthesize({ text, sampleRate: 16000, signal: new AbortController().signal })) chunks.push(chunk);
@@ -203,7 +194,7 @@ describe('EspeakTts process failures', () => {
   it('names apt-get install when the binary is missing', async () => {
     const provider = tts({ binary: join(dir, 'no-such-espeak-ng') });
     for (const run of [() => provider.ready(), () => drain(provider, 'Hello.')]) {
-      const err = await failure(run);
+      const err = await providerFailure(run);
       expect(err.kind).toBe('bad_request');
       expect(err.code).toBe('espeak_missing');
       expect(err.message).toMatch(/not found; install it with `sudo apt-get install espeak-ng`/);
@@ -211,12 +202,12 @@ describe('EspeakTts process failures', () => {
   });
 
   it('turns a binary path Node cannot even pass into a ProviderError', async () => {
-    const err = await failure(() => drain(tts({ binary: 'espeak\u0000ng' }), 'Hello.'));
+    const err = await providerFailure(() => drain(tts({ binary: 'espeak\u0000ng' }), 'Hello.'));
     expect(err.code).toBe('espeak_spawn_failed');
   });
 
   it('reports a non-zero exit with what espeak said on stderr', async () => {
-    const err = await failure(() => drain(tts({ binary: fakeEspeak('cat >/dev/null\necho "phontab: no such file" >&2\nexit 3') }), 'Hello.'));
+    const err = await providerFailure(() => drain(tts({ binary: fakeEspeak('cat >/dev/null\necho "phontab: no such file" >&2\nexit 3') }), 'Hello.'));
     expect(err.kind).toBe('server');
     expect(err.code).toBe('espeak_exit');
     expect(err.message).toMatch(/exited with code 3: phontab: no such file; .*apt-get install --reinstall espeak-ng/);
@@ -224,18 +215,18 @@ describe('EspeakTts process failures', () => {
 
   it('yields the audio made before a crash, then reports the crash', async () => {
     const chunks: TtsAudio[] = [];
-    const err = await failure(() => drain(tts({ binary: fakeEspeak('espeak-ng "$@" | head -c 20000\nkill -SEGV $$') }), 'Hello there, how are you today?', chunks));
+    const err = await providerFailure(() => drain(tts({ binary: fakeEspeak('espeak-ng "$@" | head -c 20000\nkill -SEGV $$') }), 'Hello there, how are you today?', chunks));
     expect(chunks.reduce((n, c) => n + c.samples.length, 0)).toBeGreaterThan(5000);
     expect(err.message).toMatch(/was killed by SIGSEGV/);
     expect(err.code).toBe('espeak_killed');
   });
 
   it('refuses output that is not a WAV stream, or stops inside its header', async () => {
-    const garbage = await failure(() => drain(tts({ binary: fakeEspeak('cat >/dev/null\necho "this is not audio"') }), 'Hello.'));
+    const garbage = await providerFailure(() => drain(tts({ binary: fakeEspeak('cat >/dev/null\necho "this is not audio"') }), 'Hello.'));
     expect(garbage.kind).toBe('protocol');
     expect(garbage.code).toBe('wrong_audio_format');
     expect(garbage.message).toMatch(/not the expected WAV stream: expected a WAV stream, got bytes starting "this is "/);
-    const cut = await failure(() => drain(tts({ binary: fakeEspeak('espeak-ng "$@" | head -c 30') }), 'Hello.'));
+    const cut = await providerFailure(() => drain(tts({ binary: fakeEspeak('espeak-ng "$@" | head -c 30') }), 'Hello.'));
     expect(cut.code).toBe('wrong_audio_format');
     expect(cut.message).toMatch(/inside the WAV header after 30 bytes/);
   });
@@ -243,7 +234,7 @@ describe('EspeakTts process failures', () => {
   it('reports a voice listing that fails', async () => {
     const file = join(dir, 'espeak-no-voices.sh');
     writeFileSync(file, '#!/bin/sh\necho "cannot open espeak-ng-data" >&2\nexit 1\n', { mode: 0o755 });
-    const err = await failure(() => tts({ binary: file }).ready());
+    const err = await providerFailure(() => tts({ binary: file }).ready());
     expect(err.message).toMatch(/--voices.* exited with code 1: cannot open espeak-ng-data/);
   });
 });

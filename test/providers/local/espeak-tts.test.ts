@@ -9,9 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Resampler } from '../../../src/audio/resampler.js';
 import { readWav, writeWav } from '../../../src/audio/wav.js';
 import { EspeakTts, type EspeakTtsOptions } from '../../../src/providers/local/espeak-tts.js';
-import { ProviderError } from '../../../src/providers/provider-error.js';
 import type { TtsAudio } from '../../../src/providers/types.js';
 import { concatPcm } from '../../../src/audio/pcm.js';
+import { providerFailure } from '../../helpers/provider-failure.js';
 
 const BOOKING = 'Please book an appointment for tomorrow morning at ten.';
 const created: EspeakTts[] = [];
@@ -186,24 +186,15 @@ describe('EspeakTts audio', () => {
 });
 
 describe('EspeakTts settings errors', () => {
-  async function failure(run: () => Promise<unknown>): Promise<ProviderError> {
-    try {
-      await run();
-    } catch (err) {
-      if (err instanceof ProviderError) return err;
-      throw err;
-    }
-    throw new Error('expected a ProviderError');
-  }
 
   it('refuses an unknown configured or requested voice with a clear error', async () => {
-    const configured = await failure(() => collect(tts({ voice: 'vulcan' }), 'Hello.', 16000));
+    const configured = await providerFailure(() => collect(tts({ voice: 'vulcan' }), 'Hello.', 16000));
     expect(configured.kind).toBe('bad_request');
     expect(configured.code).toBe('unknown_voice');
     expect(configured.message).toMatch(/^espeak: unknown voice "vulcan".*espeak-ng --voices/);
     await expect(tts({ voice: 'vulcan' }).ready()).rejects.toThrow(/unknown voice "vulcan"/);
 
-    const requested = await failure(() => collect(tts(), 'Hello.', 16000, 'en-xx'));
+    const requested = await providerFailure(() => collect(tts(), 'Hello.', 16000, 'en-xx'));
     expect(requested.code).toBe('unknown_voice');
     expect(requested.message).toMatch(/"en-xx".*try one of: .*en-us/);
   });
@@ -214,7 +205,7 @@ describe('EspeakTts settings errors', () => {
     expect(() => new EspeakTts({ volume: -1 })).toThrow(/volume must be an integer from 0 to 200/);
     expect(() => new EspeakTts({ voice: ' ' })).toThrow(/voice must not be empty/);
     for (const rate of [12.5, 8009, 4000]) {
-      const badRate = await failure(() => collect(tts(), 'Hello.', rate));
+      const badRate = await providerFailure(() => collect(tts(), 'Hello.', rate));
       expect(badRate.kind).toBe('bad_request');
       expect(badRate.message).toMatch(new RegExp(`cannot produce audio at ${rate} Hz`));
     }
