@@ -10,3 +10,14 @@ export async function providerFailure(run: () => Promise<unknown>): Promise<Prov
   }
   throw new Error('expected a ProviderError');
 }
+
+/** The same for a call that fails synchronously (parsers). */
+export function providerErrorOf(run: () => unknown): ProviderError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof ProviderError) return err;
+    throw err;
+  }
+  throw new Error('expected a ProviderError');
+}

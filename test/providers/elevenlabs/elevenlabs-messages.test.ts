@@ -1,19 +1,10 @@
 // Parsing ElevenLabs server messages: audio, both final-flag spellings, errors, and garbage refused.
 import { describe, expect, it } from 'vitest';
 import { kindForErrorCode, parseServerMessage } from '../../../src/providers/elevenlabs/elevenlabs-messages.js';
-import { ProviderError } from '../../../src/providers/provider-error.js';
+import { providerErrorOf } from '../../helpers/provider-failure.js';
 
 const parse = (value: unknown) => parseServerMessage('elevenlabs', typeof value === 'string' ? value : JSON.stringify(value));
 
-function protocolError(run: () => unknown): ProviderError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ProviderError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('parseServerMessage', () => {
   it('decodes base64 audio and prefers alignment over normalizedAlignment', () => {
@@ -55,7 +46,7 @@ describe('parseServerMessage', () => {
 
   it('refuses non-JSON, non-object JSON, and audio that is not base64', () => {
     for (const bad of ['<html>502</html>', '[1,2]', '"text"', JSON.stringify({ audio: 'not base64 at all!' }), JSON.stringify({ audio: 42 }), JSON.stringify({ audio: 'AAAAA' })]) {
-      const err = protocolError(() => parse(bad));
+      const err = providerErrorOf(() => parse(bad));
       expect(err.kind).toBe('protocol');
       expect(err.code).toBe('malformed_message');
     }

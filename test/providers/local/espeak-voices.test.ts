@@ -3,9 +3,9 @@
 // into phoneme input or be cut short.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../../../src/providers/provider-error.js';
 import { speakableText } from '../../../src/providers/local/espeak-text.js';
 import { catalogLanguages, EspeakVoiceCatalog, parseVoiceList, resolveVoice, type EspeakCatalog } from '../../../src/providers/local/espeak-voices.js';
+import { providerErrorOf } from '../../helpers/provider-failure.js';
 
 const SAMPLE = `Pty Language       Age/Gender VoiceName          File                 Other Languages
  5  af              --/M      Afrikaans          gmw/af
@@ -15,15 +15,6 @@ const SAMPLE = `Pty Language       Age/Gender VoiceName          File           
  5  chr-US-Qaaa-x-west --/M      Cherokee_          iro/chr
 `;
 
-function errorOf(run: () => unknown): ProviderError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ProviderError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('parseVoiceList', () => {
   it('reads languages, names with spaces, files and other languages', () => {
@@ -63,15 +54,15 @@ describe('resolveVoice against the installed espeak-ng', async () => {
   });
 
   it('refuses what espeak-ng would silently replace, ignore or crash on, naming close matches', () => {
-    const prefix = errorOf(() => resolveVoice('en-zz', catalog));
+    const prefix = providerErrorOf(() => resolveVoice('en-zz', catalog));
     expect(prefix.kind).toBe('bad_request');
     expect(prefix.code).toBe('unknown_voice');
     expect(prefix.message).toMatch(/unknown voice "en-zz".*try one of: .*en-us.*espeak-ng --voices/);
-    expect(errorOf(() => resolveVoice('xx-yy', catalog)).message).toMatch(/unknown voice "xx-yy".*try one of: af/);
-    expect(errorOf(() => resolveVoice('en-us+nonexistent', catalog)).message).toMatch(/variant "nonexistent" is not one espeak-ng lists.*en-us\+/);
+    expect(providerErrorOf(() => resolveVoice('xx-yy', catalog)).message).toMatch(/unknown voice "xx-yy".*try one of: af/);
+    expect(providerErrorOf(() => resolveVoice('en-us+nonexistent', catalog)).message).toMatch(/variant "nonexistent" is not one espeak-ng lists.*en-us\+/);
     // A variant alone makes espeak-ng 1.51 segfault.
-    expect(errorOf(() => resolveVoice('Alicia', catalog)).code).toBe('unknown_voice');
-    expect(errorOf(() => resolveVoice('english', catalog)).code).toBe('unknown_voice');
+    expect(providerErrorOf(() => resolveVoice('Alicia', catalog)).code).toBe('unknown_voice');
+    expect(providerErrorOf(() => resolveVoice('english', catalog)).code).toBe('unknown_voice');
   });
 });
 
