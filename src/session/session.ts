@@ -49,6 +49,8 @@ export interface SessionDeps {
   usage?: CallUsage;
   /** What serves this call, for clients (e.g. `deepgram > simulated`). */
   engines?: { stt: string; llm: string; tts: string };
+  /** Sees every frame of caller audio (session rate) with the clock time it arrived (recording). */
+  onCallerAudio?: (frame: Int16Array, at: number) => void;
 }
 
 type ReplyRun = {
@@ -180,7 +182,9 @@ export class Session {
     if (this.ended) return;
     this.assembler.push(samples, (frame) => {
       this.audioMs += FRAME_MS;
-      this.audioTime.record(this.audioMs, this.deps.clock.now());
+      const at = this.deps.clock.now();
+      this.audioTime.record(this.audioMs, at);
+      this.deps.onCallerAudio?.(frame, at);
       this.vadStream?.push(frame);
       this.sttStream?.write(frame);
     });

@@ -1,38 +1,33 @@
 // The Repository over kysely, one implementation for SQLite and PostgreSQL; the SQL that differs
 // lives in dialect-sql.ts.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { KyselyDeliveryRepository, pageLimit } from './kysely-delivery-repository.js';
 import { containsText } from './dialect-sql.js';
-import type { StoreDialect } from './dialect-sql.js';
 import { toJson } from './json-codec.js';
 import type {
   Agent,
   AgentConfig,
   AgentVersion,
-  ApiKey,
-  AuditEntry,
   Call,
   CallDetail,
   CallEnd,
   CallEvent,
   CallFilter,
+  CallSummary,
   CallTotals,
   LlmCall,
   NewCall,
   Page,
   PageRequest,
   Repository,
+  SummaryFilter,
   Telemetry,
-  Tenant,
   ToolCall,
   Turn,
-  User,
-  WebhookDelivery,
-  WebhookUpdate,
 } from './repository.js';
 import {
   agentVersionFromRow,
-  auditFromRow,
   callFromRow,
   configColumns,
   configFromRow,
@@ -43,77 +38,11 @@ import {
   toolCallToRow,
   turnFromRow,
   turnToRow,
-  webhookFromRow,
 } from './row-mappers.js';
-import type { AgentTable, Database } from './schema.js';
+import type { AgentTable } from './schema.js';
 
-const MAX_PAGE = 200;
-
-function pageLimit(page: PageRequest): number {
-  return Math.max(1, Math.min(MAX_PAGE, Math.floor(page.limit)));
-}
-
-export class KyselyRepository implements Repository {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: StoreDialect,
-    private readonly now: () => string = () => new Date().toISOString(),
-  ) {}
-
-  async createTenant(input: { id: string; name: string }): Promise<Tenant> {
-    const row = { id: input.id, name: input.name, createdAt: this.now() };
-    await this.db.insertInto('tenants').values(row).execute();
-    return row;
-  }
-
-  async getTenant(tenantId: string): Promise<Tenant | undefined> {
-    return this.db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
-  }
-
-  async createUser(tenantId: string, input: { id: string; email: string; name: string; role: string }): Promise<User> {
-    const row = { ...input, tenantId, createdAt: this.now() };
-    await this.db.insertInto('users').values(row).execute();
-    return row;
-  }
-
-  async getUser(tenantId: string, userId: string): Promise<User | undefined> {
-    return this.db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).where('id', '=', userId).executeTakeFirst();
-  }
-
-  async listUsers(tenantId: string): Promise<User[]> {
-    return this.db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).orderBy('email').execute();
-  }
-
-  async createApiKey(tenantId: string, input: { id: string; name: string; keyHash: string; prefix: string }): Promise<ApiKey> {
-    const row = { ...input, tenantId, createdAt: this.now(), revokedAt: null };
-    await this.db.insertInto('apiKeys').values(row).execute();
-    return row;
-  }
-
-  async findApiKeyByHash(keyHash: string): Promise<ApiKey | undefined> {
-    return this.db
-      .selectFrom('apiKeys')
-      .selectAll()
-      .where('keyHash', '=', keyHash)
-      .where('revokedAt', 'is', null)
-      .executeTakeFirst();
-  }
-
-  async listApiKeys(tenantId: string): Promise<ApiKey[]> {
-    return this.db.selectFrom('apiKeys').selectAll().where('tenantId', '=', tenantId).orderBy('createdAt').orderBy('id').execute();
-  }
-
-  async revokeApiKey(tenantId: string, keyId: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('apiKeys')
-      .set({ revokedAt: this.now() })
-      .where('tenantId', '=', tenantId)
-      .where('id', '=', keyId)
-      .where('revokedAt', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
-  }
-
+// Agents and calls; tenants, keys, webhooks and audit come from the classes this one extends.
+export class KyselyRepository extends KyselyDeliveryRepository implements Repository {
   async createAgent(tenantId: string, input: { id: string; name: string; config: AgentConfig }): Promise<Agent> {
     const at = this.now();
     await this.db.transaction().execute(async (tx) => {
@@ -252,6 +181,8 @@ export class KyselyRepository implements Repository {
         llmOutputTokens: 0,
         ttsCharacters: 0,
         costUsd: 0,
+        recordingPath: null,
+        analysis: null,
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
@@ -401,60 +332,72 @@ export class KyselyRepository implements Repository {
       .execute();
   }
 
-  async insertWebhookDelivery(
-    tenantId: string,
-    input: Omit<WebhookDelivery, 'tenantId' | 'attempts' | 'lastError' | 'responseStatus' | 'deliveredAt'>,
-  ): Promise<void> {
-    await this.db
-      .insertInto('webhookDeliveries')
-      .values({ ...input, tenantId, payload: toJson(input.payload), lastError: null, responseStatus: null, deliveredAt: null })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+  async getCallRow(tenantId: string, callId: string): Promise<Call | undefined> {
+    const row = await this.db.selectFrom('calls').selectAll().where('tenantId', '=', tenantId).where('id', '=', callId).executeTakeFirst();
+    return row && callFromRow(row);
   }
 
-  async updateWebhookDelivery(tenantId: string, deliveryId: string, update: WebhookUpdate): Promise<boolean> {
-    if (Object.keys(update).length === 0) return false;
+  async setCallRecording(tenantId: string, callId: string, path: string | null): Promise<boolean> {
+    const r = await this.db.updateTable('calls').set({ recordingPath: path }).where('tenantId', '=', tenantId).where('id', '=', callId).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async setCallAnalysis(tenantId: string, callId: string, analysis: unknown): Promise<boolean> {
     const r = await this.db
-      .updateTable('webhookDeliveries')
-      .set(update)
+      .updateTable('calls')
+      .set({ analysis: toJson(analysis) })
       .where('tenantId', '=', tenantId)
-      .where('id', '=', deliveryId)
+      .where('id', '=', callId)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async listDueWebhookDeliveries(tenantId: string, now: string, limit: number): Promise<WebhookDelivery[]> {
+  async summarizeCalls(tenantId: string, filter: SummaryFilter): Promise<CallSummary[]> {
+    // ISO timestamps: the first ten characters are the UTC day, in both backends.
+    const day = sql<string>`substr(started_at, 1, 10)`;
+    const count = (status: string) => sql<number>`sum(case when status = ${status} then 1 else 0 end)`;
+    let q = this.db
+      .selectFrom('calls')
+      .select([
+        day.as('day'),
+        'agentId',
+        (eb) => eb.fn.countAll<number>().as('calls'),
+        count('completed').as('completed'),
+        count('failed').as('failed'),
+        count('abandoned').as('abandoned'),
+        count('active').as('active'),
+        sql<number>`coalesce(sum(duration_ms), 0)`.as('totalDurationMs'),
+        sql<number>`coalesce(sum(turn_count), 0)`.as('turns'),
+        sql<number>`coalesce(sum(cost_usd), 0)`.as('costUsd'),
+      ])
+      .where('tenantId', '=', tenantId);
+    if (filter.agentId !== undefined) q = q.where('agentId', '=', filter.agentId);
+    if (filter.from !== undefined) q = q.where('startedAt', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('startedAt', '<', filter.to);
+    const rows = await q.groupBy([day, 'agentId']).orderBy(day).orderBy('agentId').execute();
+    return rows.map((r) => ({
+      day: r.day,
+      agentId: r.agentId,
+      calls: Number(r.calls),
+      completed: Number(r.completed),
+      failed: Number(r.failed),
+      abandoned: Number(r.abandoned),
+      active: Number(r.active),
+      totalDurationMs: Number(r.totalDurationMs),
+      turns: Number(r.turns),
+      costUsd: Number(r.costUsd),
+    }));
+  }
+
+  async listExpiredRecordings(before: string, limit: number): Promise<{ tenantId: string; callId: string; recordingPath: string }[]> {
     const rows = await this.db
-      .selectFrom('webhookDeliveries')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('nextAttemptAt', '<=', now)
-      .where('tenantId', '=', tenantId)
-      .orderBy('nextAttemptAt')
-      .orderBy('id')
+      .selectFrom('calls')
+      .select(['tenantId', 'id', 'recordingPath'])
+      .where('recordingPath', 'is not', null)
+      .where('startedAt', '<', before)
+      .orderBy('startedAt')
       .limit(pageLimit({ limit }))
       .execute();
-    return rows.map(webhookFromRow);
-  }
-
-  async appendAudit(tenantId: string, entry: Omit<AuditEntry, 'tenantId'>): Promise<void> {
-    await this.db
-      .insertInto('auditLog')
-      .values({ ...entry, tenantId, details: toJson(entry.details) })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  }
-
-  async listAudit(tenantId: string, page: PageRequest): Promise<Page<AuditEntry>> {
-    const limit = pageLimit(page);
-    let q = this.db.selectFrom('auditLog').selectAll().where('tenantId', '=', tenantId);
-    if (page.cursor) {
-      const c = decodeCursor(page.cursor);
-      q = q.where(({ or, and, eb }) => or([eb('at', '<', c.at), and([eb('at', '=', c.at), eb('id', '<', c.id)])]));
-    }
-    const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    const items = rows.slice(0, limit).map(auditFromRow);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.at, id: last.id }) : null };
+    return rows.flatMap((r) => (r.recordingPath === null ? [] : [{ tenantId: r.tenantId, callId: r.id, recordingPath: r.recordingPath }]));
   }
 }

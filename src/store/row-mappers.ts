@@ -4,6 +4,7 @@ import { fromJson, toJson } from './json-codec.js';
 import type {
   AgentConfig,
   AgentVersion,
+  ApiKey,
   AuditEntry,
   Call,
   CallEvent,
@@ -13,11 +14,14 @@ import type {
   Telemetry,
   ToolCall,
   Turn,
+  User,
+  WebhookAttempt,
   WebhookDelivery,
   WebhookStatus,
 } from './repository.js';
 import type {
   AgentVersionTable,
+  ApiKeyTable,
   AuditLogTable,
   CallTable,
   EventTable,
@@ -25,6 +29,8 @@ import type {
   TelemetryTable,
   ToolCallTable,
   TurnTable,
+  UserTable,
+  WebhookAttemptTable,
   WebhookDeliveryTable,
 } from './schema.js';
 
@@ -36,6 +42,8 @@ export function configColumns(config: AgentConfig): Omit<AgentVersionTable, 'ten
     tools: toJson(config.tools),
     flow: config.flow === undefined || config.flow === null ? null : toJson(config.flow),
     turnSettings: toJson(config.turnSettings),
+    greeting: config.greeting ?? null,
+    webhooks: toJson(config.webhooks ?? []),
   };
 }
 
@@ -47,6 +55,8 @@ export function configFromRow(row: Selectable<AgentVersionTable>): AgentConfig {
     tools: fromJson(row.tools),
     flow: fromJson(row.flow),
     turnSettings: fromJson(row.turnSettings),
+    greeting: row.greeting,
+    webhooks: fromJson(row.webhooks) ?? [],
   };
 }
 
@@ -67,6 +77,7 @@ export function callFromRow(row: Selectable<CallTable>): Call {
     llmOutputTokens: Number(row.llmOutputTokens),
     ttsCharacters: Number(row.ttsCharacters),
     costUsd: Number(row.costUsd),
+    analysis: fromJson(row.analysis),
   };
 }
 
@@ -128,7 +139,29 @@ export function eventFromRow(row: Selectable<EventTable>): CallEvent {
 }
 
 export function webhookFromRow(row: Selectable<WebhookDeliveryTable>): WebhookDelivery {
-  return { ...row, status: row.status as WebhookStatus, attempts: Number(row.attempts), payload: fromJson(row.payload) };
+  return {
+    ...row,
+    status: row.status as WebhookStatus,
+    attempts: Number(row.attempts),
+    payload: fromJson(row.payload),
+    agentVersion: row.agentVersion === null ? null : Number(row.agentVersion),
+    webhookIndex: row.webhookIndex === null ? null : Number(row.webhookIndex),
+    responseStatus: row.responseStatus === null ? null : Number(row.responseStatus),
+  };
+}
+
+export function webhookAttemptFromRow(row: Selectable<WebhookAttemptTable>): WebhookAttempt {
+  const { tenantId: _tenantId, ...rest } = row;
+  return { ...rest, durationMs: Number(row.durationMs), responseStatus: row.responseStatus === null ? null : Number(row.responseStatus) };
+}
+
+export function apiKeyFromRow(row: Selectable<ApiKeyTable>): ApiKey {
+  return { ...row, scopes: fromJson<string[]>(row.scopes) ?? [] };
+}
+
+export function userFromRow(row: Selectable<UserTable>): User {
+  const { passwordHash: _hash, ...user } = row;
+  return user;
 }
 
 export function auditFromRow(row: Selectable<AuditLogTable>): AuditEntry {

@@ -19,6 +19,19 @@ export type UserTable = {
   name: string;
   role: string;
   createdAt: string;
+  /** scrypt hash with its parameters (src/auth); null for users who cannot log in with a password. */
+  passwordHash: string | null;
+};
+
+export type UserSessionTable = {
+  id: string;
+  tenantId: string;
+  userId: string;
+  /** Hex SHA-256 of the session token; the token itself is never stored. */
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
 };
 
 export type ApiKeyTable = {
@@ -31,6 +44,10 @@ export type ApiKeyTable = {
   prefix: string;
   createdAt: string;
   revokedAt: string | null;
+  role: string;
+  /** JSON array of scopes; empty: all of the role's. */
+  scopes: string;
+  lastUsedAt: string | null;
 };
 
 export type AgentTable = {
@@ -55,6 +72,9 @@ export type AgentVersionTable = {
   flow: string | null;
   turnSettings: string;
   createdAt: string;
+  greeting: string | null;
+  /** JSON array of webhook targets. */
+  webhooks: string;
 };
 
 export type CallTable = {
@@ -75,6 +95,9 @@ export type CallTable = {
   llmOutputTokens: number;
   ttsCharacters: number;
   costUsd: number;
+  recordingPath: string | null;
+  /** JSON of the post-call analysis. */
+  analysis: string | null;
 };
 
 export type TurnTable = {
@@ -154,6 +177,20 @@ export type WebhookDeliveryTable = {
   responseStatus: number | null;
   createdAt: string;
   deliveredAt: string | null;
+  agentId: string | null;
+  agentVersion: number | null;
+  webhookIndex: number | null;
+  callId: string | null;
+};
+
+export type WebhookAttemptTable = {
+  id: string;
+  tenantId: string;
+  deliveryId: string;
+  at: string;
+  responseStatus: number | null;
+  error: string | null;
+  durationMs: number;
 };
 
 export type AuditLogTable = {
@@ -170,6 +207,7 @@ export type AuditLogTable = {
 export type Database = {
   tenants: TenantTable;
   users: UserTable;
+  userSessions: UserSessionTable;
   apiKeys: ApiKeyTable;
   agents: AgentTable;
   agentVersions: AgentVersionTable;
@@ -180,5 +218,6 @@ export type Database = {
   telemetry: TelemetryTable;
   events: EventTable;
   webhookDeliveries: WebhookDeliveryTable;
+  webhookAttempts: WebhookAttemptTable;
   auditLog: AuditLogTable;
 };

@@ -9,6 +9,8 @@ export function agentConfig(prompt: string): AgentConfig {
     tools: [{ name: 'book_appointment' }],
     flow: { start: 'greet', nodes: { greet: { say: 'Hello' } } },
     turnSettings: { endOfUtteranceMs: 600, bargeIn: true },
+    greeting: null,
+    webhooks: [],
   };
 }
 

@@ -17,7 +17,9 @@ const allTables = [
   'tenants',
   'tool_calls',
   'turns',
+  'user_sessions',
   'users',
+  'webhook_attempts',
   'webhook_deliveries',
 ];
 const bookkeeping = ['kysely_migration', 'kysely_migration_lock'];
@@ -30,6 +32,9 @@ const queryIndexes = [
   'events_call_seq_uq',
   'turns_call_idx',
   'webhook_deliveries_due_idx',
+  'user_sessions_token_uq',
+  'webhook_attempts_delivery_idx',
+  'webhook_deliveries_tenant_created_idx',
 ];
 
 describe.each(backendNames)('migrations on %s', (backend) => {
@@ -55,8 +60,19 @@ describe.each(backendNames)('migrations on %s', (backend) => {
 
   it('migrates down one step at a time, each step removing exactly its tables', async () => {
     await migrateToLatest(store.db);
-    await migrateDownTo(store.db, '002-calls');
+    await migrateDownTo(store.db, '003-webhooks-audit');
     let tables = await tableNames(store);
+    expect(tables).not.toContain('user_sessions');
+    expect(tables).not.toContain('webhook_attempts');
+    expect(tables).toContain('webhook_deliveries');
+    expect(await indexNames(store)).not.toContain('webhook_deliveries_tenant_created_idx');
+    // The columns 004 added are gone too: a 003-shaped row inserts.
+    await store.db.insertInto('tenants').values({ id: 't', name: 'T', createdAt: 'x' }).execute();
+    await expect(store.db.selectFrom('calls').select('recordingPath').execute()).rejects.toThrow();
+    await expect(store.db.selectFrom('apiKeys').select('scopes').execute()).rejects.toThrow();
+
+    await migrateDownTo(store.db, '002-calls');
+    tables = await tableNames(store);
     expect(tables).not.toContain('webhook_deliveries');
     expect(tables).not.toContain('audit_log');
     expect(tables).toContain('events');
