@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SUPPORTED_SAMPLE_RATES } from './audio/pcm.js';
 import { OpeningHoursConfigSchema } from './appointments/opening-hours.js';
 import { budgetsSchema, displayCurrencySchema, priceTableSchema } from './usage/index.js';
+import { apiSchema, authSchema, busSchema, recordingSchema, storeSchema, webhooksSchema } from './config-platform.js';
 import { checkProviderSetup, providerChainsSchema, providersSchema, resilienceSchema, type ProviderChains } from './config-providers.js';
 
 const ms = (max: number) => z.number().int().min(0).max(max);
@@ -49,6 +50,8 @@ export const configSchema = z
         heartbeatTimeoutMs: ms(1_200_000).default(60_000),
         /** How long a call waits for its browser to reconnect. */
         resumeWindowMs: ms(3_600_000).default(300_000),
+        /** On SIGTERM/SIGINT: how long running calls may go on before they are ended. */
+        drainTimeoutMs: ms(3_600_000).default(30_000),
       })
       .strict()
       .prefault({}),
@@ -105,6 +108,12 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    store: storeSchema,
+    bus: busSchema,
+    auth: authSchema,
+    api: apiSchema,
+    webhooks: webhooksSchema,
+    recording: recordingSchema,
     /** Spending budgets by agent name (USD per UTC day / month, with optional hard limits). */
     budgets: budgetsSchema.default({}),
     simulated: z
@@ -174,6 +183,9 @@ const ENV_ALIASES: Record<string, string> = {
   PARLEY_TTS: 'providers.tts',
   WHISPER_MODEL_PATH: 'providers.whisper.modelPath',
   LLM_MODEL_PATH: 'providers.llama.modelPath',
+  DATABASE_URL: 'store.url',
+  REDIS_URL: 'bus.redisUrl',
+  PARLEY_ADMIN_EMAIL: 'auth.adminEmail',
 };
 
 export interface LoadOptions {

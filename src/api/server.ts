@@ -2,15 +2,26 @@
 // passed in; nothing here builds providers.
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { ApiError, unauthorized } from './api-error.js';
 import { VoiceConnection, type VoiceConnectionDeps } from '../transports/browser-ws/voice-connection.js';
 
 export interface ServerDeps {
   log: Logger;
   webRoot: string;
   maxFrameBytes: number;
+  bodyLimitBytes?: number;
   voice: VoiceConnectionDeps;
+  /**
+   * The tenant a voice socket acts for, from its credentials (`?api_key=`, `?token=` or an
+   * Authorization header). Throwing refuses the upgrade with the error's status (401, 403).
+   */
+  voiceTenant(request: FastifyRequest): Promise<string>;
+  /** Registered before any route (the OpenAPI generator must see every route). */
+  beforeRoutes?(app: FastifyInstance): Promise<void>;
+  /** The rest of the HTTP surface: /ready, /v1. */
+  routes?(app: FastifyInstance): Promise<void>;
   health(): Record<string, unknown>;
   /** Prometheus exposition text. */
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -19,7 +30,8 @@ export interface ServerDeps {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log as unknown as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ loggerInstance: deps.log as unknown as FastifyBaseLogger, bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024 });
+  await deps.beforeRoutes?.(app);
   await app.register(fastifyWebsocket, { options: { maxPayload: deps.maxFrameBytes } });
   await app.register(fastifyStatic, { root: deps.webRoot, index: ['index.html'] });
 
@@ -34,14 +46,36 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   const connections = new Set<VoiceConnection>();
-  app.get('/ws/voice', { websocket: true }, (socket) => {
-    const connection = new VoiceConnection(socket, deps.voice);
-    connections.add(connection);
-    socket.on('close', () => connections.delete(connection));
-  });
+  const tenants = new WeakMap<FastifyRequest, string>();
+  app.get(
+    '/ws/voice',
+    {
+      websocket: true,
+      // Before the upgrade: a refused socket gets a plain HTTP error, never a session.
+      preValidation: async (request, reply) => {
+        try {
+          tenants.set(request, await deps.voiceTenant(request));
+        } catch (err) {
+          const refusal = err instanceof ApiError ? err : unauthorized(err instanceof Error ? err.message : String(err));
+          return reply.code(refusal.status).send(refusal.toJSON());
+        }
+      },
+    },
+    (socket, request) => {
+      const tenantId = tenants.get(request);
+      if (tenantId === undefined) {
+        socket.close(1008, 'unauthorized');
+        return;
+      }
+      const connection = new VoiceConnection(socket, deps.voice, tenantId);
+      connections.add(connection);
+      socket.on('close', () => connections.delete(connection));
+    },
+  );
   app.addHook('preClose', async () => {
     for (const connection of connections) connection.shutdown();
   });
+  await deps.routes?.(app);
 
   return app;
 }

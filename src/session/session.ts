@@ -49,6 +49,10 @@ export interface SessionDeps {
   usage?: CallUsage;
   /** What serves this call, for clients (e.g. `deepgram > simulated`). */
   engines?: { stt: string; llm: string; tts: string };
+  /** Sees every paced frame of agent audio with the clock time it is due (recording, pacing stats). */
+  onAgentAudio?: (frame: Int16Array, dueAt: number) => void;
+  /** The conversation so far, for a call restored from saved state (what the caller heard). */
+  history?: readonly ChatMessage[];
   /** Sees every frame of caller audio (session rate) with the clock time it arrived (recording). */
   onCallerAudio?: (frame: Int16Array, at: number) => void;
 }
@@ -87,7 +91,7 @@ export class Session {
   private sendAudio: SessionDeps['sendAudio'];
 
   constructor(private readonly deps: SessionDeps) {
-    this.core = new TurnCore(deps.agent.turn);
+    this.core = new TurnCore(deps.agent.turn, deps.history ? [...deps.history] : []);
     this.vadSettings = { ...deps.agent.vad };
     this.systemPrompt = deps.agent.systemPrompt;
     this.sendAudio = deps.sendAudio;
@@ -95,7 +99,11 @@ export class Session {
     this.playout = new Playout({
       clock: deps.clock,
       sampleRate: deps.sampleRate,
-      send: (frame, dueAt) => this.sendAudio(frame, dueAt),
+      send: (frame, dueAt) => {
+        // Before the sink, which a resumed connection replaces: recording and pacing see every frame.
+        deps.onAgentAudio?.(frame, dueAt);
+        this.sendAudio(frame, dueAt);
+      },
       events: {
         onStarted: (turnId) => this.onAudioStarted(turnId),
         onFinished: (turnId, playedMs) => {
@@ -152,7 +160,16 @@ export class Session {
     return this.playout.droppedSamples;
   }
 
-  start(): void {
+  /**
+   * Opens listening and says the greeting. A call restored from saved state (another process, a
+   * restart) says no greeting and marks the timeline `call.resumed` instead of `call.started`.
+   */
+  start(options: { inputSampleRate?: number; outputSampleRate?: number; restored?: boolean } = {}): void {
+    if (options.restored) this.emit({ type: 'call.resumed' });
+    else {
+      const rate = this.deps.sampleRate;
+      this.emit({ type: 'call.started', agent: this.deps.agent.name, inputSampleRate: options.inputSampleRate ?? rate, outputSampleRate: options.outputSampleRate ?? rate });
+    }
     this.openVad();
     this.sttStream = this.deps.stt.open({
       sampleRate: this.deps.sampleRate,
@@ -174,7 +191,7 @@ export class Session {
         }
       },
     });
-    if (this.deps.agent.greeting) this.dispatch({ type: 'agent.say', text: this.deps.agent.greeting, reason: 'greeting' });
+    if (this.deps.agent.greeting && !options.restored) this.dispatch({ type: 'agent.say', text: this.deps.agent.greeting, reason: 'greeting' });
   }
 
   /** Caller audio, PCM16 mono at the session rate, any length. */
@@ -297,7 +314,7 @@ export class Session {
         this.timers.delete(effect.name);
         break;
       case 'state.changed':
-        this.deps.log.info({ turn_id: this.core.activeTurnId, from: effect.from, to: effect.to, reason: effect.reason, at: effect.at }, 'turn state');
+        this.deps.log.info({ turn_id: effect.turnId, from: effect.from, to: effect.to, reason: effect.reason, at: effect.at }, 'turn state');
         this.emit({ type: 'turn.state', from: effect.from, to: effect.to, reason: effect.reason });
         break;
       case 'llm.start':
@@ -360,9 +377,12 @@ export class Session {
         this.deps.log.info({ fromMs: effect.fromMs, toMs: effect.toMs, cancelRate: effect.cancelRate }, 'debounce adapted');
         this.emit({ type: 'debounce.adapted', fromMs: effect.fromMs, toMs: effect.toMs, cancelRate: effect.cancelRate });
         break;
-      case 'log':
-        this.deps.log[effect.level](effect.data ?? {}, effect.message);
+      case 'log': {
+        // The core names a turn `turnId`; log lines name it `turn_id`.
+        const { turnId, ...data } = effect.data ?? {};
+        this.deps.log[effect.level](turnId === undefined ? data : { turn_id: turnId, ...data }, effect.message);
         break;
+      }
     }
   }
 

@@ -11,9 +11,11 @@ export type StoreWrite = { id: string; tenantId: string } & (
   | { kind: 'toolCall'; toolCall: ToolCall }
   | { kind: 'telemetry'; telemetry: Telemetry }
   | { kind: 'event'; event: CallEvent }
+  | { kind: 'callRecording'; callId: string; path: string }
+  | { kind: 'callAnalysis'; callId: string; analysis: unknown }
 );
 
-/** Applies one write. Updates (end, totals) set absolute values, so replaying them is harmless. */
+/** Applies one write. Updates (end, totals, recording, analysis) set absolute values, so replaying them is harmless. */
 export function storeWriter(repository: Repository): (write: StoreWrite) => Promise<void> {
   return async (w) => {
     switch (w.kind) {
@@ -35,6 +37,12 @@ export function storeWriter(repository: Repository): (write: StoreWrite) => Prom
         return repository.insertTelemetry(w.tenantId, w.telemetry);
       case 'event':
         return repository.insertEvent(w.tenantId, w.event);
+      case 'callRecording':
+        await repository.setCallRecording(w.tenantId, w.callId, w.path);
+        return;
+      case 'callAnalysis':
+        await repository.setCallAnalysis(w.tenantId, w.callId, w.analysis);
+        return;
     }
   };
 }

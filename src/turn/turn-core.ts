@@ -372,7 +372,7 @@ export class TurnCore {
     if (reply.chunks.length === 0 && this.state === 'COMMITTED') {
       // Nothing to say (e.g. only tool calls): the turn is over.
       this.endReply(reply, 'completed', reply.agentText, false);
-      this.go('IDLE', 'reply had no speech');
+      this.go('IDLE', 'reply had no speech', reply.id);
     }
   }
 
@@ -390,7 +390,7 @@ export class TurnCore {
     this.endReply(reply, 'failed', '', false, message);
     this.transcript.unlock();
     this.transcript.clear();
-    this.go('IDLE', `llm failed: ${message}`);
+    this.go('IDLE', `llm failed: ${message}`, reply.id);
   }
 
   private onTtsAudio(turnId: string, chunkId: number, durationMs: number, words: SpokenChunk['words']): void {
@@ -414,7 +414,7 @@ export class TurnCore {
     this.endReply(reply, 'completed', reply.agentText, false);
     this.transcript.clearCommitted();
     const next = this.userSpeaking || !this.transcript.isEmpty() ? 'LISTENING' : 'IDLE';
-    this.go(next, 'reply played out');
+    this.go(next, 'reply played out', reply.id);
     // Words spoken during the reply's last moments start the next turn.
     if (next === 'LISTENING' && !this.userSpeaking) this.armDebounce();
   }
@@ -441,7 +441,7 @@ export class TurnCore {
     this.emit({ type: 'speculative.canceled', turnId: reply.id, reason });
     this.reply = null;
     this.recordAttempt(true);
-    this.go('LISTENING', reason);
+    this.go('LISTENING', reason, reply.id);
     if (!this.userSpeaking) this.armDebounce();
   }
 
@@ -467,7 +467,7 @@ export class TurnCore {
       this.transcript.unlock();
     }
     this.emit({ type: 'turn.ended', turnId: reply.id, userText: reply.userText, agentText: reply.agentText, heardText: '', interrupted: false, outcome: 'canceled' });
-    this.go('LISTENING', reason);
+    this.go('LISTENING', reason, reply.id);
     if (!this.userSpeaking) this.armDebounce();
   }
 
@@ -480,7 +480,7 @@ export class TurnCore {
     this.reply = null;
     this.cut.set(reply.id, reply);
     this.transcript.clearCommitted();
-    this.go('LISTENING', reason);
+    this.go('LISTENING', reason, reply.id);
     // The session answers with playback.cleared, which commits the heard words.
     this.emit({ type: 'output.clear', turnId: reply.id });
     // Without caller speech (a client interrupt) the debounce brings the turn back to IDLE.
@@ -558,10 +558,11 @@ export class TurnCore {
 
   // ---- plumbing -----------------------------------------------------------------------------
 
-  private go(to: TurnState, reason: string): void {
+  /** `turnId`: the reply the move concerns, when it was just let go of. */
+  private go(to: TurnState, reason: string, turnId: string | null = this.reply?.id ?? null): void {
     if (this.state === to) return;
     const record = this.machine.transition(to, reason, this.now);
-    this.emit({ type: 'state.changed', ...record });
+    this.emit({ type: 'state.changed', ...record, turnId });
   }
 
   private setTimer(name: TimerName, at: number): void {

@@ -17,7 +17,7 @@ export type TurnEnding = {
 export type TurnEffect =
   | { type: 'timer.set'; name: TimerName; at: number }
   | { type: 'timer.cancel'; name: TimerName }
-  | { type: 'state.changed'; from: TurnState; to: TurnState; reason: string; at: number }
+  | { type: 'state.changed'; from: TurnState; to: TurnState; reason: string; at: number; turnId: string | null }
   | { type: 'llm.start'; turnId: string; messages: ChatMessage[] }
   | { type: 'llm.cancel'; turnId: string; reason: string }
   /** Side effects (tool calls) of this turn may now run: the turn is COMMITTED. */

@@ -172,6 +172,7 @@ describe('Session: one spoken turn', () => {
     await call.idle(200);
 
     expect(call.milestones()).toEqual([
+      'call.started',
       'vad.speech_start',
       'state IDLE->LISTENING',
       'vad.speech_end',
@@ -283,6 +284,7 @@ describe('Session: greeting', () => {
     await call.idle(100);
 
     expect(call.milestones().filter((m) => !m.startsWith('tts.start'))).toEqual([
+      'call.started',
       'state IDLE->COMMITTED',
       'agent.audio_start',
       'state COMMITTED->SPEAKING',
@@ -367,6 +369,7 @@ describe('Session: barge-in', () => {
     ]);
 
     expect(call.milestones()).toEqual([
+      'call.started',
       'vad.speech_start',
       'state IDLE->LISTENING',
       'vad.speech_end',
@@ -412,6 +415,7 @@ describe('Session: typed input', () => {
     await call.idle(100);
 
     expect(call.milestones().filter((m) => !m.startsWith('tts.start'))).toEqual([
+      'call.started',
       'stt.final',
       'state IDLE->COMMITTED',
       'llm.start',

@@ -41,7 +41,7 @@ function connect(clock: VirtualClock) {
     heartbeatIntervalMs: 30_000,
     heartbeatTimeoutMs: 60_000,
     wallTime: (at) => at,
-  });
+  }, 'default');
   const pong = () => ws.emit('message', Buffer.from(JSON.stringify({ type: 'pong' })), false);
   return { ws, pong };
 }

@@ -125,6 +125,7 @@ export type ErrorCode =
   | 'session_not_found'
   | 'unknown_agent'
   | 'budget_exceeded'
+  | 'unavailable'
   | 'invalid_audio'
   | 'provider_error'
   | 'stt_reconnecting'

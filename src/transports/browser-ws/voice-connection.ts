@@ -23,7 +23,7 @@ import {
 /** Thrown by `createSession` when a call may not start; `code` goes to the client. */
 export class SessionRefusedError extends Error {
   constructor(
-    readonly code: 'unknown_agent' | 'budget_exceeded',
+    readonly code: 'unknown_agent' | 'budget_exceeded' | 'unavailable',
     message: string,
     /** Whether the client can succeed by asking differently (another agent). */
     readonly recoverable: boolean,
@@ -43,6 +43,8 @@ export class UnknownAgentError extends SessionRefusedError {
 
 export interface NewSessionRequest {
   callId: string;
+  /** The tenant of the credentials the socket was opened with: the agent is looked up there. */
+  tenantId: string;
   agent?: string;
   overrides: SessionOverrides;
   inputSampleRate: number;
@@ -55,7 +57,14 @@ export interface VoiceConnectionDeps {
   log: Logger;
   registry: SessionRegistry;
   /** Builds (but does not start) a session; throws with a clear message for an unknown agent. */
-  createSession(request: NewSessionRequest): Session;
+  createSession(request: NewSessionRequest): Session | Promise<Session>;
+  /** The tenant a live session belongs to (a resume from another tenant is refused). */
+  sessionTenant?(sessionId: string): string | undefined;
+  /**
+   * Rebuilds a call this process does not hold from its saved state (after a restart or on
+   * another instance); null when there is none for this tenant.
+   */
+  restoreSession?(request: NewSessionRequest): Promise<Session | null>;
   engines: { vad: string; stt: string; llm: string; tts: string };
   internalSampleRate: number;
   defaultOutputSampleRate: number;
@@ -77,10 +86,14 @@ export class VoiceConnection implements SessionOwner {
   private nextPingAt: number;
   private closed = false;
   private log: Logger;
+  /** Frames that arrived while the session was being set up, handled once it is ready. */
+  private waiting: { data: RawData; isBinary: boolean }[] | null = null;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: VoiceConnectionDeps,
+    /** The tenant the socket's credentials belong to. */
+    private readonly tenantId: string,
   ) {
     this.log = deps.log;
     this.lastPongAt = deps.clock.now();
@@ -92,6 +105,11 @@ export class VoiceConnection implements SessionOwner {
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.waiting) {
+      if (this.waiting.length >= MAX_WAITING_FRAMES) this.sendError('invalid_message', 'too many frames before session_ready: wait for it', true);
+      else this.waiting.push({ data, isBinary });
+      return;
+    }
     try {
       if (isBinary) this.onAudio(toBuffer(data));
       else this.onText(toBuffer(data).toString('utf8'));
@@ -113,7 +131,7 @@ export class VoiceConnection implements SessionOwner {
   private onMessage(msg: ClientMessage): void {
     switch (msg.type) {
       case 'start_session':
-        this.startSession(msg);
+        void this.startSession(msg);
         return;
       case 'ping':
         this.send({ type: 'pong', t: msg.t });
@@ -149,45 +167,68 @@ export class VoiceConnection implements SessionOwner {
     }
   }
 
-  private startSession(msg: ClientMessage & { type: 'start_session' }): void {
-    if (this.session) {
-      this.sendError('session_already_started', `this connection already carries session ${this.session.id}`, true);
+  private async startSession(msg: ClientMessage & { type: 'start_session' }): Promise<void> {
+    if (this.session || this.waiting) {
+      this.sendError('session_already_started', `this connection already carries session ${this.session?.id ?? '(starting)'}`, true);
       return;
     }
     this.inputRate = msg.input_sample_rate ?? 16000;
     this.outputRate = msg.output_sample_rate ?? this.deps.defaultOutputSampleRate;
-    let session: Session;
-    let resumed = false;
-    if (msg.session_id) {
-      const found = this.deps.registry.resume(msg.session_id, this);
-      if (!found) {
-        this.sendError('session_not_found', `session ${msg.session_id} cannot be resumed (unknown, expired or ended)`, true);
+    this.waiting = [];
+    let opened: { session: Session; resumed: boolean; restored: boolean } | null = null;
+    try {
+      opened = await this.openSession(msg);
+    } catch (err) {
+      if (err instanceof SessionRefusedError) this.sendError(err.code, err.message, err.recoverable);
+      else this.sendError('invalid_message', err instanceof Error ? err.message : String(err), true);
+    }
+    const waiting = this.waiting;
+    this.waiting = null;
+    if (opened) {
+      if (this.closed) {
+        // The socket went away while the session was being set up: keep it for a resume.
+        if (!opened.resumed || opened.restored) this.deps.registry.add(opened.session, this);
+        opened.session.setAudioSink(() => {});
+        this.deps.registry.detach(opened.session.id, this);
+        if (!opened.resumed) opened.session.start({ inputSampleRate: this.inputRate, outputSampleRate: this.outputRate });
+        else if (opened.restored) opened.session.start({ restored: true });
         return;
       }
-      session = found;
-      resumed = true;
-      session.setAudioSink((frame, dueAt) => this.sendAudio(frame, dueAt));
+      this.attach(opened.session, opened.resumed, opened.restored);
+    }
+    for (const frame of waiting) this.onFrame(frame.data, frame.isBinary);
+  }
+
+  private async openSession(msg: ClientMessage & { type: 'start_session' }): Promise<{ session: Session; resumed: boolean; restored: boolean } | null> {
+    const request = {
+      callId: msg.session_id ?? randomUUID(),
+      tenantId: this.tenantId,
+      agent: msg.agent,
+      overrides: fromWire(msg.settings ?? {}),
+      inputSampleRate: this.inputRate,
+      outputSampleRate: this.outputRate,
+      sendAudio: (frame: Int16Array, dueAt: number) => this.sendAudio(frame, dueAt),
+    };
+    if (!msg.session_id) return { session: await this.deps.createSession(request), resumed: false, restored: false };
+    const owner = this.deps.sessionTenant?.(msg.session_id);
+    // Another tenant's session answers exactly like an unknown one.
+    const found = owner === undefined || owner === this.tenantId ? this.deps.registry.resume(msg.session_id, this) : null;
+    if (found) {
+      found.setAudioSink(request.sendAudio);
       if (msg.settings) {
         const o = fromWire(msg.settings);
-        session.updateSettings(o.turn, o.vad, o.systemPrompt);
+        found.updateSettings(o.turn, o.vad, o.systemPrompt);
       }
-    } else {
-      try {
-        session = this.deps.createSession({
-          callId: randomUUID(),
-          agent: msg.agent,
-          overrides: fromWire(msg.settings ?? {}),
-          inputSampleRate: this.inputRate,
-          outputSampleRate: this.outputRate,
-          sendAudio: (frame, dueAt) => this.sendAudio(frame, dueAt),
-        });
-      } catch (err) {
-        if (err instanceof SessionRefusedError) this.sendError(err.code, err.message, err.recoverable);
-        else this.sendError('invalid_message', err instanceof Error ? err.message : String(err), true);
-        return;
-      }
-      this.deps.registry.add(session, this);
+      return { session: found, resumed: true, restored: false };
     }
+    const restored = owner === undefined ? await this.deps.restoreSession?.(request) : null;
+    if (restored) return { session: restored, resumed: true, restored: true };
+    this.sendError('session_not_found', `session ${msg.session_id} cannot be resumed (unknown, expired or ended)`, true);
+    return null;
+  }
+
+  private attach(session: Session, resumed: boolean, restored: boolean): void {
+    if (!resumed || restored) this.deps.registry.add(session, this);
     this.session = session;
     this.log = this.deps.log.child({ call_id: session.id });
     this.inputResampler = this.inputRate === this.deps.internalSampleRate ? null : new Resampler(this.inputRate, this.deps.internalSampleRate);
@@ -204,8 +245,9 @@ export class VoiceConnection implements SessionOwner {
       engines: { ...this.deps.engines, ...session.engines },
       state: session.state,
     });
-    this.log.info({ resumed, input_sample_rate: this.inputRate, output_sample_rate: this.outputRate }, resumed ? 'session resumed' : 'session started');
-    if (!resumed) session.start();
+    this.log.info({ resumed, restored, input_sample_rate: this.inputRate, output_sample_rate: this.outputRate }, resumed ? 'session resumed' : 'session started');
+    if (!resumed) session.start({ inputSampleRate: this.inputRate, outputSampleRate: this.outputRate });
+    else if (restored) session.start({ restored: true });
   }
 
   private onAudio(bytes: Buffer): void {
@@ -308,6 +350,9 @@ export class VoiceConnection implements SessionOwner {
     this.ws.send(JSON.stringify(msg));
   }
 }
+
+/** Frames held while a session is being set up (a database lookup); more is a misbehaving client. */
+const MAX_WAITING_FRAMES = 500;
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
