@@ -30,9 +30,37 @@ import type { Vad } from './vad/vad.js';
 import { CallRecorder } from './recording/call-recorder.js';
 import { prepareRecordingPath } from './recording/recording-path.js';
 import { sweepRecordings } from './recording/recording-sweep.js';
+import { followRoutes } from './api/follow/index.js';
+import { busCheck, databaseCheck, providersCheck, Readiness, readyRoute, redisCheck, type ProviderChain } from './observability/index.js';
+import { followCallForWebhooks } from './webhooks/call-webhook-events.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { observeCall } from './wiring/call-observers.js';
 import { Engines } from './wiring/engines.js';
 import { openPlatform, type Platform } from './wiring/platform.js';
+
+/** Polls `done` every 50 ms until it holds (true) or `timeoutMs` passes (false). */
+async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/** Every provider chain in use, for the readiness check (a chain is down when all its providers are). */
+function providerChainsOf(config: Config): ProviderChain[] {
+  const seen = new Set<string>();
+  return allAgents(config).flatMap((agent) => {
+    const chains = resolveChains(config, agent);
+    return (['stt', 'llm', 'tts'] as const).flatMap((kind) => {
+      const key = `${kind}:${chains[kind].join('>')}`;
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [{ kind, providers: [...chains[kind]] }];
+    });
+  });
+}
 
 /** Why calls end when the server stops: such calls stay resumable on another instance. */
 export const SHUTDOWN_REASON = 'server shutting down';
@@ -61,7 +89,11 @@ export interface Parley {
   health: ProviderHealth;
   ledger: BudgetLedger;
   platform: Platform;
-  close(reason?: string): Promise<void>;
+  /**
+   * Stops taking calls, lets calls in progress go on for up to `drainTimeoutMs` (default 0), ends
+   * the rest, gives queued writes up to `flushTimeoutMs` (default 10 s), and closes everything.
+   */
+  close(reason?: string, options?: { drainTimeoutMs?: number; flushTimeoutMs?: number }): Promise<void>;
 }
 
 export function packageRoot(): string {
@@ -80,6 +112,9 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
   // Local engines whose packages are missing drop out of their chains, with a warning saying what to install.
   const { config, unavailable } = withAvailableEngines(configured, log, parts.engineProbe);
   const platform = await openPlatform(config, clock, log);
+  /** The tenant of every call this process holds (a resume must come from the same tenant). */
+  const callTenants = new Map<string, string>();
+  let draining = false;
   const { catalog, defaultTenantId } = platform;
   const repository = platform.store.repository;
   const vad = parts.vad ?? (await createVad({ prefer: config.vad.engine, logger: log }));
@@ -93,7 +128,30 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
   const ledger = new BudgetLedger({ budgets: config.budgets, wallNow: parts.wallNow });
   const prices = new PriceTable(mergePriceTables(DEFAULT_PRICES, config.usage.prices ?? {}));
   const currency = new DisplayCurrency(config.usage.currency);
-  const metrics = new Metrics({ health, ledger, activeSessions: () => registry.size });
+  const metrics = new Metrics({
+    health,
+    ledger,
+    activeSessions: () => registry.size,
+    activeCalls: () => callTenants.size,
+    storeQueue: () => platform.writes.stats(),
+    bus: () => platform.bus.stats(),
+  });
+  const webhooks = new WebhookDispatcher({
+    repository,
+    clock,
+    now: () => new Date(),
+    log,
+    timeoutMs: config.webhooks.timeoutMs,
+    pollIntervalMs: config.webhooks.pollIntervalMs,
+    ...(config.webhooks.retryScheduleMs ? { schedule: config.webhooks.retryScheduleMs } : {}),
+  });
+  webhooks.start();
+  const readiness = new Readiness([
+    databaseCheck(platform.store.db),
+    ...(config.bus.redisUrl ? [redisCheck(config.bus.redisUrl)] : []),
+    providersCheck(health, { chains: providerChainsOf(config) }),
+    busCheck(platform.bus),
+  ]);
   ledger.onLevelChange((agent, from, to, status) => {
     const data = { agent, from, to, daily: status.daily, monthly: status.monthly };
     if (to === 'ok') log.info(data, 'agent budget level back to ok');
@@ -118,9 +176,6 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     llm: parts.llm?.name ?? chainName(defaultChains.llm),
     tts: parts.tts?.name ?? chainName(defaultChains.tts),
   };
-  /** The tenant of every call this process holds (a resume must come from the same tenant). */
-  const callTenants = new Map<string, string>();
-  let draining = false;
 
   /** One call's providers: metered adapters in fallback chains, with the cheaper tier behind a budget switch. */
   function callProviders(agent: RuntimeAgent, callId: string, usage: CallUsage, report: ResilienceReporter) {
@@ -239,6 +294,17 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
       { writes: platform.writes, bus: platform.bus, resumeStates: platform.resumeStates, resumeTtlMs: config.bus.sessionStateTtlMs, wallTime, log, resumableEnd: (reason) => reason === SHUTDOWN_REASON },
       { llm: { provider: providers.names.llm, model: providers.names.llm }, cursor: resume?.cursor },
     );
+    const source = { agentId: agent.agentId, agentVersion: agent.version, webhooks: agent.webhooks };
+    followCallForWebhooks(
+      session.timeline,
+      (event) => {
+        if (event.type === 'call.analyzed') {
+          platform.writes.enqueue({ id: `${request.callId}:${resume?.cursor.generation ?? 0}:analysis`, tenantId: agent.tenantId, kind: 'callAnalysis', callId: request.callId, analysis: event.data });
+        }
+        if (source.webhooks.length > 0) void webhooks.enqueue(agent.tenantId, source, event);
+      },
+      { wallTime },
+    );
     callTenants.set(request.callId, agent.tenantId);
     session.timeline.subscribe((e) => {
       if (e.type !== 'call.ended') return;
@@ -301,6 +367,15 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     }),
     metrics: () => metrics.render(),
     resetStats: () => pacing.reset(),
+    async routes(root) {
+      readyRoute(readiness)(root);
+      await root.register(
+        async (v1) => {
+          followRoutes({ bus: platform.bus, callTenant: async (tenantId, callId) => (await repository.getCallRow(tenantId, callId)) !== undefined })(v1);
+        },
+        { prefix: '/v1' },
+      );
+    },
     voiceTenant: async () => defaultTenantId,
     voice: {
       clock,
@@ -337,15 +412,28 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     health,
     ledger,
     platform,
-    async close(reason = SHUTDOWN_REASON) {
+    async close(reason = SHUTDOWN_REASON, options = {}) {
+      // No new calls (and /ready says so, for load balancers); calls in progress may finish.
       draining = true;
+      readiness.setDraining(reason);
       if (sweepTimer) clearInterval(sweepTimer);
+      const drainMs = options.drainTimeoutMs ?? 0;
+      const attached = () => registry.sessions().filter((s) => registry.isAttached(s.id)).length;
+      if (drainMs > 0 && attached() > 0) {
+        log.info({ calls: attached(), timeout_ms: drainMs }, 'waiting for calls to finish');
+        await until(() => attached() === 0, drainMs);
+      }
       await app.close();
       registry.endAll(reason);
       engines.close();
       await vad.close();
-      await platform.writes.flush();
-      await platform.bus.flush();
+      // What the calls left to write gets a bounded time; the rest stays in the spill file for the next start.
+      const flushed = await until(() => platform.writes.stats().queued === 0 && platform.bus.stats().queued === 0, options.flushTimeoutMs ?? 10_000);
+      if (!flushed) log.warn({ store: platform.writes.stats(), bus: platform.bus.stats() }, 'shutting down with writes still queued: kept for the next start');
+      webhooks.stop();
+      await webhooks.drain(options.flushTimeoutMs ?? 10_000);
+      metrics.close();
+      readiness.close();
       await platform.close();
     },
   };
@@ -377,7 +465,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     parley.app.log.info({ signal }, 'shutting down');
-    void parley.close().then(() => process.exit(0));
+    void parley.close(SHUTDOWN_REASON, { drainTimeoutMs: config.server.drainTimeoutMs }).then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -32,7 +32,16 @@ export interface ServerDeps {
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.log as unknown as FastifyBaseLogger, bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024 });
   await deps.beforeRoutes?.(app);
-  await app.register(fastifyWebsocket, { options: { maxPayload: deps.maxFrameBytes } });
+  const connections = new Set<VoiceConnection>();
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: deps.maxFrameBytes },
+    // On close, voice clients hear why (1001 "server shutting down") instead of a bare close.
+    preClose(done) {
+      for (const connection of connections) connection.shutdown();
+      for (const client of this.websocketServer.clients) client.close(1001, 'server shutting down');
+      done();
+    },
+  });
   await app.register(fastifyStatic, { root: deps.webRoot, index: ['index.html'] });
 
   app.get('/health', async () => ({ status: 'ok', ...deps.health() }));
@@ -45,7 +54,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return { status: 'ok' };
   });
 
-  const connections = new Set<VoiceConnection>();
   const tenants = new WeakMap<FastifyRequest, string>();
   app.get(
     '/ws/voice',
@@ -72,9 +80,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       socket.on('close', () => connections.delete(connection));
     },
   );
-  app.addHook('preClose', async () => {
-    for (const connection of connections) connection.shutdown();
-  });
   await deps.routes?.(app);
 
   return app;

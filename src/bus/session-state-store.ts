@@ -58,8 +58,10 @@ export class RedisSessionStateStore<S> implements SessionStateStore<S> {
     await this.redis.del(this.key(callId));
   }
 
+  /** Waits for commands already sent (a last save on shutdown), then disconnects. */
   async close(): Promise<void> {
-    this.redis.disconnect();
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   private key(callId: string): string {
