@@ -18,7 +18,7 @@ afterAll(() => {
 
 function parley(env: Record<string, string>): { status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', PARLEY__APPOINTMENTS__DATABASE: ':memory:', ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', PARLEY__APPOINTMENTS__DATABASE: ':memory:', PARLEY__STORE__SQLITE_PATH: ':memory:', PARLEY__STORE__WRITE_QUEUE__SPILL_PATH: join(dir, 'spill.jsonl'), ...env },
     encoding: 'utf8',
     timeout: 30_000,
   });
