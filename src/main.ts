@@ -31,6 +31,14 @@ import { CallRecorder } from './recording/call-recorder.js';
 import { prepareRecordingPath } from './recording/recording-path.js';
 import { sweepRecordings } from './recording/recording-sweep.js';
 import { followRoutes } from './api/follow/index.js';
+import { forbidden, unauthorized } from './api/api-error.js';
+import { registerApiDocs } from './api/api-docs.js';
+import { registerV1 } from './api/v1/register-v1.js';
+import { Authenticator } from './auth/authenticator.js';
+import { createTenantWithAdminKey, ensureAdminUser } from './auth/bootstrap.js';
+import { openMigratedStore } from './store/open-store.js';
+import { can } from './auth/principal.js';
+import { webhookRoutes } from './webhooks/webhook-routes.js';
 import { busCheck, databaseCheck, providersCheck, Readiness, readyRoute, redisCheck, type ProviderChain } from './observability/index.js';
 import { followCallForWebhooks } from './webhooks/call-webhook-events.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -146,6 +154,12 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     ...(config.webhooks.retryScheduleMs ? { schedule: config.webhooks.retryScheduleMs } : {}),
   });
   webhooks.start();
+  const authenticator = new Authenticator({ repository, now: () => new Date(), anonymousLoopback: config.auth.anonymous === 'loopback', defaultTenantId });
+  const adminPassword = (parts.env ?? process.env).PARLEY_ADMIN_PASSWORD;
+  if (config.auth.adminEmail && adminPassword) {
+    const { created } = await ensureAdminUser(repository, defaultTenantId, config.auth.adminEmail, adminPassword);
+    if (created) log.info({ email: config.auth.adminEmail }, 'admin user created');
+  }
   const readiness = new Readiness([
     databaseCheck(platform.store.db),
     ...(config.bus.redisUrl ? [redisCheck(config.bus.redisUrl)] : []),
@@ -369,14 +383,37 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     resetStats: () => pacing.reset(),
     async routes(root) {
       readyRoute(readiness)(root);
-      await root.register(
-        async (v1) => {
-          followRoutes({ bus: platform.bus, callTenant: async (tenantId, callId) => (await repository.getCallRow(tenantId, callId)) !== undefined })(v1);
-        },
-        { prefix: '/v1' },
-      );
+      await registerV1(root, {
+        repository,
+        authenticator,
+        now: () => new Date(),
+        log,
+        rateLimit: config.api.rateLimit,
+        corsOrigins: config.api.corsOrigins,
+        bodyLimitBytes: config.api.bodyLimitBytes,
+        sessionTtlMs: config.auth.sessionTtlMs,
+        onAgentChanged: (tenantId) => catalog.invalidate(tenantId),
+        extraRoutes: [
+          webhookRoutes({ repository, dispatcher: webhooks }),
+          followRoutes({ bus: platform.bus, callTenant: async (tenantId, callId) => (await repository.getCallRow(tenantId, callId)) !== undefined }),
+        ],
+      });
     },
-    voiceTenant: async () => defaultTenantId,
+    async beforeRoutes(root) {
+      await registerApiDocs(root);
+    },
+    async voiceTenant(request) {
+      const query = request.query as Record<string, string | undefined>;
+      const principal = await authenticator.authenticate({
+        authorization: request.headers.authorization,
+        apiKey: query.api_key,
+        sessionToken: query.token,
+        remoteAddress: request.socket.remoteAddress,
+      });
+      if (!principal) throw unauthorized('an API key (?api_key=) or a login token (?token=) is needed to start calls');
+      if (!can(principal, 'voice')) throw forbidden('these credentials may not start calls (scope "voice")');
+      return principal.tenantId;
+    },
     voice: {
       clock,
       log,
@@ -445,6 +482,10 @@ async function main(): Promise<void> {
     await runSimCli(process.argv.slice(3));
     return;
   }
+  if (process.argv[2] === 'tenants') {
+    await runTenantsCli(process.argv.slice(3));
+    return;
+  }
   let config: Config;
   let parley: Parley;
   try {
@@ -469,6 +510,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** `parley tenants create <name>`: a new tenant and its first admin API key, printed once. */
+async function runTenantsCli(args: string[]): Promise<void> {
+  const [command, ...name] = args;
+  if (command !== 'create' || name.length === 0) {
+    console.error('usage: parley tenants create <name>');
+    process.exit(2);
+  }
+  const config = loadConfig();
+  const store = await openMigratedStore({ url: config.store.url, sqlitePath: config.store.sqlitePath, pgSchema: config.store.pgSchema });
+  try {
+    const { tenant, key } = await createTenantWithAdminKey(store.repository, name.join(' '));
+    console.log(JSON.stringify({ tenant_id: tenant.id, name: tenant.name, admin_api_key: key }));
+    console.error('Keep the key: it is shown only this once.');
+  } finally {
+    await store.close();
+  }
 }
 
 // Run when started as a program (also through the `parley` bin link), not when imported.

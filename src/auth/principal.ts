@@ -39,6 +39,8 @@ export type Principal = {
   scopes: readonly Scope[] | null;
   keyId?: string;
   userId?: string;
+  /** Set for web-app logins: the session the bearer token belongs to (logout revokes it). */
+  sessionId?: string;
 };
 
 export function can(principal: Principal, scope: Scope): boolean {
