@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       heartbeatIntervalMs: 30_000,
       heartbeatTimeoutMs: 60_000,
       resumeWindowMs: 300_000,
+      drainTimeoutMs: 30_000,
     });
     expect(config.logLevel).toBe('info');
     expect(config.audio).toEqual({ sampleRate: 16000, defaultOutputSampleRate: 16000 });
@@ -53,6 +54,19 @@ describe('loadConfig', () => {
     expect(config.agents).toEqual([]);
     expect(config.simulated.script).toHaveLength(4);
     expect(config.agent.greeting).toMatch(/Parley/);
+    // The platform: SQLite under ./data, the in-process bus, anonymous access from this machine only.
+    expect(config.store).toMatchObject({ sqlitePath: 'data/parley.db', writeQueue: { memoryBound: 10_000, spillPath: 'data/store-spill.jsonl' } });
+    expect(config.store.url).toBeUndefined();
+    expect(config.bus.redisUrl).toBeUndefined();
+    expect(config.auth).toMatchObject({ anonymous: 'loopback', defaultTenant: { id: 'default' } });
+    expect(config.recording.enabled).toBe(false);
+  });
+
+  it('reads DATABASE_URL and REDIS_URL into the store and bus sections', () => {
+    const config = loadConfig({ env: { DATABASE_URL: 'postgres://u:secret@db:5432/parley', REDIS_URL: 'redis://cache:6379' }, file: '/dev/null' });
+    expect(config.store.url).toBe('postgres://u:secret@db:5432/parley');
+    expect(config.bus.redisUrl).toBe('redis://cache:6379');
+    expect(() => loadConfig({ env: { PARLEY__AUTH__ANONYMOUS: 'always' }, file: '/dev/null' })).toThrow(/auth\.anonymous/);
   });
 
   it('reads a YAML file, keeping defaults for what it does not set', () => {

@@ -2,7 +2,7 @@
 // how long, how many turns and words, interruptions, latency medians, tools, provider trouble,
 // where a flow ended, cost, and a short extractive summary. Field names are snake_case: the
 // document goes out as is in webhooks and the API (see docs/webhooks.md).
-import type { ResilienceEvent } from '../resilience/resilience-events.js';
+import { describeProviderEvent } from '../resilience/resilience-events.js';
 import type { TimelineEvent, TimelineEventType } from '../session/timeline.js';
 import type { TurnRecord } from '../session/turn-metrics.js';
 import { summarizeCall } from './call-summary.js';
@@ -152,19 +152,5 @@ function lastReply(turns: readonly TurnRecord[]): string | null {
   return null;
 }
 
-function describeProviderEvent(event: ResilienceEvent): string {
-  switch (event.type) {
-    case 'fallback':
-      return `${event.kind}: ${event.from} failed (${event.reason}); fell back to ${event.to}`;
-    case 'exhausted':
-      return `${event.kind}: every provider failed (${event.reason})`;
-    case 'retry':
-      return `${event.kind}: ${event.provider} retried (${event.reason})`;
-    case 'stt_reconnecting':
-      return `stt: ${event.provider} reconnecting (${event.reason})`;
-    case 'stt_reconnected':
-      return `stt: ${event.provider} reconnected`;
-  }
-}
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);

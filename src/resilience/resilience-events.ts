@@ -13,3 +13,19 @@ export type ResilienceEvent =
   | { type: 'exhausted'; kind: ProviderKind; reason: string; turnId?: string };
 
 export type ResilienceReporter = (event: ResilienceEvent) => void;
+
+/** One line a person can read, for a turn's provider issues and the call analysis. */
+export function describeProviderEvent(event: ResilienceEvent): string {
+  switch (event.type) {
+    case 'fallback':
+      return `${event.kind}: ${event.from} failed (${event.reason}); fell back to ${event.to}`;
+    case 'exhausted':
+      return `${event.kind}: every provider failed (${event.reason})`;
+    case 'retry':
+      return `${event.kind}: ${event.provider} retried (${event.reason})`;
+    case 'stt_reconnecting':
+      return `stt: ${event.provider} reconnecting (${event.reason})`;
+    case 'stt_reconnected':
+      return `stt: ${event.provider} reconnected`;
+  }
+}

@@ -11,7 +11,7 @@ import { TurnCore } from '../turn/turn-core.js';
 import type { TurnEffect } from '../turn/turn-effects.js';
 import type { TimerName, TurnInput, TurnSettings } from '../turn/turn-inputs.js';
 import type { Vad, VadEvent, VadSettings, VadStream } from '../vad/vad.js';
-import type { ResilienceEvent } from '../resilience/resilience-events.js';
+import { describeProviderEvent, type ResilienceEvent } from '../resilience/resilience-events.js';
 import type { CallUsage } from '../usage/call-usage.js';
 import { AudioTimeMap } from './audio-time-map.js';
 import { runLlm } from './llm-runner.js';
@@ -511,19 +511,5 @@ export class Session {
   }
 }
 
-function describeProviderEvent(event: ResilienceEvent): string {
-  switch (event.type) {
-    case 'fallback':
-      return `${event.kind}: ${event.from} failed (${event.reason}); fell back to ${event.to}`;
-    case 'exhausted':
-      return `${event.kind}: every provider failed (${event.reason})`;
-    case 'retry':
-      return `${event.kind}: ${event.provider} retried (${event.reason})`;
-    case 'stt_reconnecting':
-      return `stt: ${event.provider} reconnecting (${event.reason})`;
-    case 'stt_reconnected':
-      return `stt: ${event.provider} reconnected`;
-  }
-}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

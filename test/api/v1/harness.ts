@@ -1,5 +1,6 @@
 // A real /v1 API on a real store for tests: fastify with the docs and the v1 plugin, a clock the
 // test moves, every route collected with an onRoute hook, and helpers to call it with a key.
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import { issueApiKey } from '../../../src/auth/api-keys.js';
 import { Authenticator } from '../../../src/auth/authenticator.js';
@@ -64,6 +65,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, hidden });
   });
   await registerApiDocs(app);
+  // As the server does: WebSocket routes inside /v1 (live follow) need the plugin in place.
+  await app.register(fastifyWebsocket);
   await registerV1(app, {
     repository,
     authenticator,
