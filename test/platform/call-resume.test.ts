@@ -59,6 +59,17 @@ describe('call resume across processes', () => {
     const ready = await first.waitFor((m) => m.type === 'session_ready');
     const callId = String(ready.session_id);
     await say(first, 'My name is Ada Lovelace.');
+
+    // The other instance follows the call live, over server-sent events, through Redis.
+    const follow = new AbortController();
+    const stream = await fetch(`${b.url.replace('ws://', 'http://').replace('/ws/voice', '')}/v1/calls/${callId}/events`, { signal: follow.signal });
+    expect(stream.status).toBe(200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('event: turn.completed')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('My name is Ada Lovelace.');
+    follow.abort();
+
     await a.parley.close();
     await first.waitFor(() => first.closeCode !== null, 5000).catch(() => undefined);
     expect(first.closeCode).toBe(1001);
