@@ -143,6 +143,7 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     activeCalls: () => callTenants.size,
     storeQueue: () => platform.writes.stats(),
     bus: () => platform.bus.stats(),
+    webhooks: () => repository.countWebhookDeliveries(),
   });
   const webhooks = new WebhookDispatcher({
     repository,

@@ -62,6 +62,17 @@ export class KyselyDeliveryRepository extends KyselyAccessRepository {
     return rows.map(webhookFromRow);
   }
 
+  async countWebhookDeliveries(): Promise<{ pending: number; failed: number }> {
+    const rows = await this.db
+      .selectFrom('webhookDeliveries')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', 'in', ['pending', 'failed'])
+      .groupBy('status')
+      .execute();
+    const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+    return { pending: count('pending'), failed: count('failed') };
+  }
+
   async getWebhookDelivery(tenantId: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
     const row = await this.db.selectFrom('webhookDeliveries').selectAll().where('tenantId', '=', tenantId).where('id', '=', deliveryId).executeTakeFirst();
     return row && webhookFromRow(row);

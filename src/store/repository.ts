@@ -298,6 +298,8 @@ export interface Repository {
   /** The same across every tenant: what the delivery worker picks up. */
   listAllDueWebhookDeliveries(now: string, limit: number): Promise<WebhookDelivery[]>;
   getWebhookDelivery(tenantId: string, deliveryId: string): Promise<WebhookDelivery | undefined>;
+  /** Deliveries waiting (pending) and given up (failed), across tenants: for the metrics. */
+  countWebhookDeliveries(): Promise<{ pending: number; failed: number }>;
   /** Newest first. */
   listWebhookDeliveries(tenantId: string, filter: WebhookFilter, page: PageRequest): Promise<Page<WebhookDelivery>>;
   insertWebhookAttempt(tenantId: string, attempt: WebhookAttempt): Promise<void>;

@@ -131,6 +131,7 @@ describe.each(backendNames)('repository (auth, webhooks, recordings) on %s', (ba
     expect(await repo.getWebhookDelivery('wa', 'd1')).toMatchObject({ agentId: 'ag', agentVersion: 2, webhookIndex: 0, callId: 'c1' });
     expect(await repo.getWebhookDelivery('wb', 'd1')).toBeUndefined();
     expect((await repo.listAllDueWebhookDeliveries(iso(1), 10)).map((d) => d.id)).toEqual(['d1', 'd3']);
+    expect(await repo.countWebhookDeliveries()).toEqual({ pending: 3, failed: 0 });
     const page1 = await repo.listWebhookDeliveries('wa', {}, { limit: 1 });
     expect(page1.items.map((d) => d.id)).toEqual(['d2']);
     const page2 = await repo.listWebhookDeliveries('wa', {}, { limit: 1, cursor: page1.nextCursor });
@@ -139,6 +140,7 @@ describe.each(backendNames)('repository (auth, webhooks, recordings) on %s', (ba
     expect((await repo.listWebhookDeliveries('wa', { eventType: 'call.ended' }, { limit: 10 })).items.map((d) => d.id)).toEqual(['d1']);
     await repo.updateWebhookDelivery('wa', 'd1', { status: 'failed', attempts: 8, responseStatus: 500 });
     expect((await repo.listWebhookDeliveries('wa', { status: 'failed' }, { limit: 10 })).items).toMatchObject([{ id: 'd1', attempts: 8, responseStatus: 500 }]);
+    expect(await repo.countWebhookDeliveries()).toEqual({ pending: 2, failed: 1 });
     await repo.insertWebhookAttempt('wa', { id: 'a2', deliveryId: 'd1', at: iso(20), responseStatus: null, error: 'ECONNREFUSED', durationMs: 3 });
     await repo.insertWebhookAttempt('wa', { id: 'a1', deliveryId: 'd1', at: iso(10), responseStatus: 500, error: null, durationMs: 12 });
     expect((await repo.listWebhookAttempts('wa', 'd1')).map((a) => [a.id, a.responseStatus])).toEqual([
