@@ -10,7 +10,11 @@ export function simulatedConfig(): Config {
   const config = loadConfig({ env: { PARLEY_STT: 'simulated', PARLEY_LLM: 'simulated', PARLEY_TTS: 'simulated' }, file: '/dev/null' });
   config.agent = { ...config.agent, flow: null, tools: ['time'] };
   config.appointments.database = ':memory:';
-  // A throwaway database, and a spill file of its own, so parallel test files never share state.
+  return withThrowawayStore(config);
+}
+
+/** An in-memory store with a spill file of its own, so parallel test files and benchmarks never share state. */
+export function withThrowawayStore(config: Config): Config {
   config.store.sqlitePath = ':memory:';
   config.store.writeQueue.spillPath = join(tmpdir(), `parley-spill-${process.pid}-${randomBytes(4).toString('hex')}.jsonl`);
   return config;

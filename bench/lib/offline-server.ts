@@ -7,10 +7,11 @@
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../src/config.js';
+import { withThrowawayStore } from '../../src/config-simulated.js';
 import { createParley } from '../../src/main.js';
 
 // file: /dev/null keeps a parley.config.* in the working directory out of the measurement.
-const config = loadConfig({ env: { PARLEY__APPOINTMENTS__DATABASE: ':memory:' }, file: '/dev/null' });
+const config = withThrowawayStore(loadConfig({ env: { PARLEY__APPOINTMENTS__DATABASE: ':memory:' }, file: '/dev/null' }));
 config.server = { ...config.server, host: '127.0.0.1', port: 0 };
 config.logLevel = 'warn';
 // A Silero that cannot load falls back to the energy VAD with a warning in the server log.

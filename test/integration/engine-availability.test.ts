@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { withThrowawayStore } from '../../src/config-simulated.js';
 import { createLogger } from '../../src/log.js';
 import { createParley, type Parley } from '../../src/main.js';
 import { unavailableLocalEngines, usableChain } from '../../src/providers/local/local-availability.js';
@@ -61,7 +62,7 @@ describe('starting without the offline speech packages', () => {
   const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    const config = loadConfig({ env: {}, file: '/dev/null' });
+    const config = withThrowawayStore(loadConfig({ env: {}, file: '/dev/null' }));
     config.appointments.database = ':memory:';
     const sink = new Writable({
       write(chunk, _enc, done) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
+import { withThrowawayStore } from '../../src/config-simulated.js';
 import { createLogger } from '../../src/log.js';
 import { loadFlowSync } from '../../src/flows/index.js';
 import { createParley, type Parley } from '../../src/main.js';
@@ -18,7 +19,7 @@ export type OfflineServer = { parley: Parley; url: string; database: string; clo
 /** The configuration `npm start` runs with, on a free port and a fresh appointments book. */
 export async function startOfflineParley(adjust: (config: Config) => void = () => {}): Promise<OfflineServer> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-offline-'));
-  const config = loadConfig({ env: {}, file: '/dev/null' });
+  const config = withThrowawayStore(loadConfig({ env: {}, file: '/dev/null' }));
   config.server = { ...config.server, port: 0 };
   config.appointments.database = join(dir, 'appointments.db');
   adjust(config);
