@@ -5,8 +5,17 @@ import { issueApiKey } from './api-keys.js';
 import { newId } from './ids.js';
 import { hashPassword } from './passwords.js';
 
+/** Safe when several instances start at once: the one that loses the insert reads the winner's row. */
 export async function ensureTenant(repository: Repository, input: { id: string; name: string }): Promise<Tenant> {
-  return (await repository.getTenant(input.id)) ?? repository.createTenant(input);
+  const existing = await repository.getTenant(input.id);
+  if (existing) return existing;
+  try {
+    return await repository.createTenant(input);
+  } catch (err) {
+    const created = await repository.getTenant(input.id);
+    if (created) return created;
+    throw err;
+  }
 }
 
 /** A new tenant and an admin key for it; the plaintext key is returned here only. */

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AgentCatalog } from '../agents/agent-catalog.js';
+import { ensureTenant } from '../auth/bootstrap.js';
 import { syncConfigAgents } from '../agents/config-agent-sync.js';
 import type { CallBusEvent } from '../bus/call-bus-event.js';
 import type { EventBus } from '../bus/event-bus.js';
@@ -31,7 +32,7 @@ export async function openPlatform(config: Config, clock: Clock, log: Logger): P
   const store = await openMigratedStore({ url: config.store.url, sqlitePath: config.store.sqlitePath, pgSchema: config.store.pgSchema });
   const repository = store.repository;
   const tenant = config.auth.defaultTenant;
-  if (!(await repository.getTenant(tenant.id))) await repository.createTenant(tenant);
+  await ensureTenant(repository, tenant);
   const synced = await syncConfigAgents(repository, tenant.id, allAgents(config));
   if (synced.created.length || synced.updated.length) log.info({ created: synced.created, updated: synced.updated }, 'configuration agents stored');
 

@@ -18,6 +18,12 @@ describe('bootstrap', () => {
     expect(await store.repository.listTenants()).toHaveLength(1);
   });
 
+  it('ensures a tenant once when several callers race (instances starting together)', async () => {
+    const all = await Promise.all([1, 2, 3, 4].map(() => ensureTenant(store.repository, { id: 'raced', name: 'Raced' })));
+    expect(new Set(all.map((t) => t.createdAt)).size).toBe(1);
+    expect((await store.repository.listTenants()).map((t) => t.id)).toEqual(['raced']);
+  });
+
   it('creates a tenant with an admin key that works', async () => {
     const { tenant, key, keyId } = await createTenantWithAdminKey(store.repository, 'Acme');
     expect(tenant.name).toBe('Acme');
