@@ -30,7 +30,8 @@ export interface ServerDeps {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log as unknown as FastifyBaseLogger, bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024 });
+  // On close, connections still open (keep-alive sockets, streams) are cut: calls were drained before.
+  const app = Fastify({ loggerInstance: deps.log as unknown as FastifyBaseLogger, bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024, forceCloseConnections: true });
   await deps.beforeRoutes?.(app);
   const connections = new Set<VoiceConnection>();
   await app.register(fastifyWebsocket, {
