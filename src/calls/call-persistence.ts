@@ -3,6 +3,7 @@
 // to a queue (fire and forget), never awaited on the voice path. Every row id is derived from the
 // call id, so a write retried or replayed from the spill file never makes a second row.
 import type { StoreWrite } from '../store/store-writes.js';
+import { callStatusOf } from './call-status.js';
 import type { CallStatus, LlmCallStatus, TurnLatency } from '../store/repository.js';
 import type { TimelineEvent } from '../session/timeline.js';
 
@@ -32,9 +33,15 @@ const NOT_STORED = new Set<TimelineEvent['type']>(['stt.partial', 'llm.token']);
 
 type LlmRun = { startedAt: number; firstTokenAt: number | null; inputTokens: number; outputTokens: number; written: boolean };
 
-export function callStatusOf(reason: string, userTurns: number, fatalError: boolean): Exclude<CallStatus, 'active'> {
+/**
+ * The stored status: the reason read as the metrics read it (src/calls/call-status.ts), sharpened
+ * by what the timeline showed — an unrecoverable error makes it failed, and a call that would
+ * count as completed but where the caller never said anything is abandoned.
+ */
+export function storedCallStatus(reason: string, userTurns: number, fatalError: boolean): Exclude<CallStatus, 'active'> {
   if (fatalError) return 'failed';
-  return userTurns === 0 ? 'abandoned' : 'completed';
+  const byReason = callStatusOf(reason);
+  return byReason === 'completed' && userTurns === 0 ? 'abandoned' : byReason;
 }
 
 export class CallPersistence {
@@ -180,7 +187,7 @@ export class CallPersistence {
           id: `${callId}:${this.generation}:end`,
           kind: 'callEnd',
           callId,
-          end: { endedAt: iso(event.at), status: callStatusOf(event.reason, this.userTurns, this.fatalError), endReason: event.reason },
+          end: { endedAt: iso(event.at), status: storedCallStatus(event.reason, this.userTurns, this.fatalError), endReason: event.reason },
         });
         return;
       }

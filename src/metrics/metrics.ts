@@ -6,7 +6,7 @@ import type { ProviderHealth } from '../resilience/provider-health.js';
 import type { Timeline } from '../session/timeline.js';
 import type { BudgetLedger } from '../usage/budget-ledger.js';
 import type { BudgetLevel } from '../usage/budget.js';
-import { callStatusOf } from './call-status.js';
+import { callStatusOf } from '../calls/call-status.js';
 import { EventLoopLag } from './event-loop-lag.js';
 import { registerSourceMetrics, type OptionalSources } from './source-gauges.js';
 import { TurnMetrics } from './turn-metrics.js';

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryEventBus } from '../../src/bus/memory-bus.js';
 import { VirtualClock } from '../../src/clock.js';
-import { callStatusOf } from '../../src/metrics/call-status.js';
+import { callStatusOf } from '../../src/calls/call-status.js';
 import { Metrics, type MetricsSources } from '../../src/metrics/metrics.js';
 import { ProviderHealth } from '../../src/resilience/provider-health.js';
 import { Timeline, type TimelineEvent } from '../../src/session/timeline.js';

@@ -1,5 +1,5 @@
 // How a call ended, from the free-text reason on its `call.ended` event: the `status` label of
-// parley_calls_total. The statuses are the store's (completed, failed, abandoned).
+// parley_calls_total and the base of the stored status (call-persistence.ts): completed, failed, abandoned.
 
 export type CallEndStatus = 'completed' | 'failed' | 'abandoned';
 
