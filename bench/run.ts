@@ -1,10 +1,11 @@
 // `npm run bench [-- --quick] [steps...]`: prints Parley's performance figures and writes them to
-// .bench-out/latest.json. Steps: overhead bargein capacity resampler vad offline (default: all;
+// .bench-out/latest.json. Steps: overhead bargein capacity resampler vad offline sip (default: all;
 // `npm run bench -- offline` runs the offline-stack step alone).
 // Options: --quick (short run: < 2 min, plus about 2 min for the offline step), --capacity-steps=25,50,... --hold=SECONDS (capacity hold),
 // --render-tts (capacity: the simulated TTS renders every waveform in the server, see lib/replay-tts.ts),
 // --gen-nice=N (capacity: run the load generator at nice N so it preempts the server less),
-// --offline-levels=2,4,... (offline: numbers of concurrent calls to try after the single call).
+// --offline-levels=2,4,... (offline: numbers of concurrent calls to try after the single call),
+// --sip-levels=50,100,... (sip: numbers of concurrent SIP calls to hold).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +20,9 @@ import { runResamplerBench, runVadBench } from './steps/micro.js';
 import { benchOverhead, type OverheadResult } from './steps/overhead.js';
 import { benchOffline, type OfflineResult } from './steps/offline.js';
 import { offlineSummaryMarkdown } from './lib/offline-summary.js';
+import { benchSip, type SipResult } from './steps/sip.js';
 
-const STEPS = ['overhead', 'bargein', 'capacity', 'resampler', 'vad', 'offline'] as const;
+const STEPS = ['overhead', 'bargein', 'capacity', 'resampler', 'vad', 'offline', 'sip'] as const;
 type Step = (typeof STEPS)[number];
 
 type Args = {
@@ -31,6 +33,7 @@ type Args = {
   renderTts: boolean;
   generatorNice: number;
   offlineLevels: number[] | null;
+  sipLevels: number[] | null;
 };
 
 function parseArgs(argv: string[]): Args {
@@ -40,6 +43,7 @@ function parseArgs(argv: string[]): Args {
   let capacitySteps: number[] | null = null;
   let holdS: number | null = null;
   let offlineLevels: number[] | null = null;
+  let sipLevels: number[] | null = null;
   const steps: Step[] = [];
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
@@ -48,13 +52,14 @@ function parseArgs(argv: string[]): Args {
     else if (arg.startsWith('--capacity-steps=')) capacitySteps = arg.slice(17).split(',').map(Number).filter((n) => n > 0);
     else if (arg.startsWith('--hold=')) holdS = Number(arg.slice(7));
     else if (arg.startsWith('--offline-levels=')) offlineLevels = arg.slice(17).split(',').map(Number).filter((n) => n > 0);
+    else if (arg.startsWith('--sip-levels=')) sipLevels = arg.slice(13).split(',').map(Number).filter((n) => n > 0);
     else if ((STEPS as readonly string[]).includes(arg)) steps.push(arg as Step);
     else {
-      console.error(`unknown argument "${arg}"; steps: ${STEPS.join(' ')}; options: --quick --capacity-steps=25,50 --hold=30 --render-tts --gen-nice=10 --offline-levels=2,4`);
+      console.error(`unknown argument "${arg}"; steps: ${STEPS.join(' ')}; options: --quick --capacity-steps=25,50 --hold=30 --render-tts --gen-nice=10 --offline-levels=2,4 --sip-levels=50,100`);
       process.exit(2);
     }
   }
-  return { quick, steps: steps.length ? steps : [...STEPS], capacitySteps, holdS, renderTts, generatorNice, offlineLevels };
+  return { quick, steps: steps.length ? steps : [...STEPS], capacitySteps, holdS, renderTts, generatorNice, offlineLevels, sipLevels };
 }
 
 async function main(): Promise<void> {
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
     resampler?: Record<string, number>;
     vad?: Record<string, number> | { skipped: string };
     offline?: OfflineResult;
+    sip?: SipResult;
   } = {};
   const errors: Record<string, string> = {};
   for (const step of args.steps) {
@@ -109,6 +115,15 @@ async function main(): Promise<void> {
           levels: args.offlineLevels ?? (args.quick ? [4] : [2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96]),
           single: args.quick ? 6 : Number.POSITIVE_INFINITY,
           perCall: args.quick ? 2 : 6,
+          log,
+        });
+      } else if (step === 'sip') {
+        results.sip = await benchSip({
+          root,
+          outDir,
+          corpus,
+          levels: args.sipLevels ?? (args.quick ? [25, 50] : [50, 100, 200, 300, 400]),
+          holdS: args.holdS ?? (args.quick ? 8 : 20),
           log,
         });
       } else if (step === 'resampler') {

@@ -18,9 +18,12 @@ export const DEBIAN_PACKAGES = {
   [`/usr/include/${{ x64: 'x86_64', arm64: 'aarch64' }[process.arch] ?? process.arch}-linux-gnu/sphinxbase/cmd_ln.h`]: 'libsphinxbase-dev',
 };
 
-/** Extra ones the test suite uses (a real browser for the page test). */
+/** Extra ones the test suite uses (a real browser for the page test, real SIP peers). */
 export const TEST_DEBIAN_PACKAGES = {
   chromium: 'chromium',
+  // Real SIP peers for the telephony tests: a softphone and a signalling/load generator.
+  baresip: 'baresip',
+  sipp: 'sip-tester',
 };
 
 function has(cmd) {

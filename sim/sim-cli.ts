@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { startSimServer } from './sim-server.js';
 import { VENDORS, type SimLatencies } from './sim-control.js';
+import { twilioSim } from './twilio/twilio-sim.js';
 
 const USAGE = `usage: parley sim [--port 9100] [--host 127.0.0.1] [--script FILE] [--latency key=ms ...]
   --script FILE     one line per utterance the simulated recognizers "hear"
@@ -48,7 +49,9 @@ To run Parley against them:
   DEEPGRAM_API_KEY=${keys.deepgram} OPENAI_API_KEY=${keys.openai} ELEVENLABS_API_KEY=${keys.elevenlabs} CARTESIA_API_KEY=${keys.cartesia} \\
   PARLEY__PROVIDERS__STT=deepgram PARLEY__PROVIDERS__LLM=openai PARLEY__PROVIDERS__TTS=elevenlabs \\
   PARLEY__PROVIDERS__DEEPGRAM__BASE_URL=${http} PARLEY__PROVIDERS__OPENAI__BASE_URL=${http}/v1 \\
-  PARLEY__PROVIDERS__ELEVENLABS__BASE_URL=${ws} PARLEY__PROVIDERS__CARTESIA__BASE_URL=${ws} npm start`);
+  PARLEY__PROVIDERS__ELEVENLABS__BASE_URL=${ws} PARLEY__PROVIDERS__CARTESIA__BASE_URL=${ws} npm start
+Twilio calls (REST on this port; the simulated calls fetch TwiML from, and stream to, PARLEY_PUBLIC_URL):
+  TWILIO_ACCOUNT_SID=${twilioSim(sim.control).accountSid} TWILIO_AUTH_TOKEN=${keys.twilio} TWILIO_API_BASE_URL=${http}`);
   const stop = () => void sim.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

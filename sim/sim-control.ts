@@ -5,8 +5,8 @@ import type { ChatMessage } from '../src/providers/types.js';
 import { ScriptTranscriber, type SimTranscriber } from './script-transcriber.js';
 import { defaultReply, type SimReply } from './sim-replies.js';
 
-export type Vendor = 'deepgram' | 'openai' | 'elevenlabs' | 'cartesia';
-export const VENDORS: readonly Vendor[] = ['deepgram', 'openai', 'elevenlabs', 'cartesia'];
+export type Vendor = 'deepgram' | 'openai' | 'elevenlabs' | 'cartesia' | 'twilio';
+export const VENDORS: readonly Vendor[] = ['deepgram', 'openai', 'elevenlabs', 'cartesia', 'twilio'];
 
 export type SimLatencies = {
   /** Deepgram: from the end of a speech segment (or Finalize) to its final result. */
@@ -94,7 +94,7 @@ export type SimConnection = {
 };
 
 export type SimControlOptions = {
-  /** The key each vendor accepts. Defaults: `sim-<vendor>-key`. */
+  /** The key each vendor accepts. Defaults: `sim-<vendor>-key` (Twilio: the account's auth token). */
   keys?: Partial<Record<Vendor, string>>;
   latencies?: Partial<SimLatencies>;
   timeouts?: Partial<SimTimeouts>;
@@ -124,6 +124,7 @@ export class SimControl {
       openai: options.keys?.openai ?? 'sim-openai-key',
       elevenlabs: options.keys?.elevenlabs ?? 'sim-elevenlabs-key',
       cartesia: options.keys?.cartesia ?? 'sim-cartesia-key',
+      twilio: options.keys?.twilio ?? 'sim-twilio-key',
     };
     this.latencies = { ...DEFAULT_LATENCIES, ...options.latencies };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };

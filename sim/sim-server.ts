@@ -3,6 +3,8 @@
 //   OpenAI     /v1/chat/completions, /v1/audio/transcriptions
 //   ElevenLabs /v1/text-to-speech/{voice_id}/stream-input (WS), /v1/text-to-speech/{voice_id}/stream
 //   Cartesia   /tts/websocket (WS)
+//   Twilio     /2010-04-01/Accounts/{AccountSid}/Calls.json and Calls/{Sid}.json (REST); its calls
+//              then reach out to the application (webhooks, media streams), see sim/twilio/
 // Routing, auth refusals, the generic faults (status, drop) and the connection log live here; each
 // vendor module speaks its protocol.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,6 +16,7 @@ import { cartesiaRoutes } from './cartesia/cartesia-routes.js';
 import { deepgramRoutes } from './deepgram/deepgram-routes.js';
 import { elevenLabsRoutes } from './elevenlabs/elevenlabs-routes.js';
 import { openAiRoutes } from './openai/openai-routes.js';
+import { twilioRoutes } from './twilio/twilio-rest-routes.js';
 
 /** A refusal in the vendor's own shape. */
 export type SimErrorResponse = { status: number; headers?: Record<string, string>; body: string };
@@ -67,7 +70,7 @@ const MAX_BODY = 25 * 1024 * 1024;
 
 export async function startSimServer(options: SimServerOptions = {}): Promise<SimServer> {
   const control = options.control ?? new SimControl(options);
-  const routes: SimRoute[] = [...deepgramRoutes(), ...openAiRoutes(), ...elevenLabsRoutes(), ...cartesiaRoutes()];
+  const routes: SimRoute[] = [...deepgramRoutes(), ...openAiRoutes(), ...elevenLabsRoutes(), ...cartesiaRoutes(), ...twilioRoutes()];
   const selectedProtocol = new WeakMap<IncomingMessage, string>();
   const upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
   const wss = new WebSocketServer({
@@ -195,6 +198,7 @@ const STATUS_TEXT: Record<number, string> = {
   402: 'Payment Required',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',

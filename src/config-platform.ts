@@ -89,6 +89,8 @@ export const recordingSchema = z
     enabled: z.boolean().default(false),
     dir: z.string().min(1).default('data/recordings'),
     retentionDays: z.number().int().min(1).max(36_500).default(30),
+    /** Said before the greeting of every recorded call (e.g. "This call is recorded."); null: none. */
+    consentAnnouncement: z.string().min(1).max(500).nullable().default(null),
   })
   .strict()
   .prefault({});

@@ -13,9 +13,13 @@ export function simulatedConfig(): Config {
   return withThrowawayStore(config);
 }
 
-/** An in-memory store with a spill file of its own, so parallel test files and benchmarks never share state. */
+/**
+ * An in-memory store with a spill file of its own, and the SIP endpoint on a free port, so parallel
+ * test files and benchmarks never share state or ports.
+ */
 export function withThrowawayStore(config: Config): Config {
   config.store.sqlitePath = ':memory:';
+  config.telephony.sip.port = 0;
   config.store.writeQueue.spillPath = join(tmpdir(), `parley-spill-${process.pid}-${randomBytes(4).toString('hex')}.jsonl`);
   return config;
 }

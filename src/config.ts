@@ -7,6 +7,7 @@ import { SUPPORTED_SAMPLE_RATES } from './audio/pcm.js';
 import { OpeningHoursConfigSchema } from './appointments/opening-hours.js';
 import { budgetsSchema, displayCurrencySchema, priceTableSchema } from './usage/index.js';
 import { apiSchema, authSchema, busSchema, recordingSchema, storeSchema, webhooksSchema } from './config-platform.js';
+import { telephonySchema } from './config-telephony.js';
 import { checkProviderSetup, providerChainsSchema, providersSchema, resilienceSchema, type ProviderChains } from './config-providers.js';
 
 const ms = (max: number) => z.number().int().min(0).max(max);
@@ -25,8 +26,11 @@ const agentSchema = z
     providers: providerChainsSchema.optional(),
     /** Conversation flow file (YAML/JSON) run by the `flow` LLM engine; relative to the working directory; null for none. */
     flow: z.string().min(1).nullable().optional(),
-    /** Tool sets the agent may call: `time` (current time), `appointments` (the booking tools). */
-    tools: z.array(z.enum(['time', 'appointments'])).default(['time']),
+    /**
+     * Tool sets the agent may call: `time` (current time), `appointments` (the booking tools),
+     * `call` (end_call, transfer_call, send_dtmf).
+     */
+    tools: z.array(z.enum(['time', 'appointments', 'call'])).default(['time', 'call']),
   })
   .strict();
 
@@ -35,7 +39,7 @@ export type AgentConfig = z.infer<typeof agentSchema>;
 /** The default agent: the same fields, but it runs the receptionist flow with the booking tools unless told otherwise. */
 const defaultAgentSchema = agentSchema.extend({
   flow: z.string().min(1).nullable().default('flows/receptionist.yaml'),
-  tools: z.array(z.enum(['time', 'appointments'])).default(['time', 'appointments']),
+  tools: z.array(z.enum(['time', 'appointments', 'call'])).default(['time', 'appointments', 'call']),
 });
 
 export const configSchema = z
@@ -80,6 +84,9 @@ export const configSchema = z
         speculativeHoldMs: ms(5000).default(200),
         minInterruptionMs: ms(5000).default(60),
         correctionMarkers: z.array(z.string().min(1)).optional(),
+        /** Keypad entry: it is complete this long after the last key, or at `#`, or at `dtmfMaxDigits`. */
+        dtmfTimeoutMs: ms(60_000).default(2000),
+        dtmfMaxDigits: z.number().int().min(1).max(64).default(16),
       })
       .strict()
       .prefault({}),
@@ -114,6 +121,8 @@ export const configSchema = z
     api: apiSchema,
     webhooks: webhooksSchema,
     recording: recordingSchema,
+    /** Phone calls: routing, Twilio, the SIP endpoint. */
+    telephony: telephonySchema,
     /** Spending budgets by agent name (USD per UTC day / month, with optional hard limits). */
     budgets: budgetsSchema.default({}),
     simulated: z
@@ -186,6 +195,9 @@ const ENV_ALIASES: Record<string, string> = {
   DATABASE_URL: 'store.url',
   REDIS_URL: 'bus.redisUrl',
   PARLEY_ADMIN_EMAIL: 'auth.adminEmail',
+  PARLEY_PUBLIC_URL: 'telephony.publicUrl',
+  TWILIO_ACCOUNT_SID: 'telephony.twilio.accountSid',
+  TWILIO_API_BASE_URL: 'telephony.twilio.apiBaseUrl',
 };
 
 export interface LoadOptions {

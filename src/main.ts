@@ -44,6 +44,15 @@ import { followCallForWebhooks } from './webhooks/call-webhook-events.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { observeCall } from './wiring/call-observers.js';
 import { Engines } from './wiring/engines.js';
+import { PhoneCalls, type PhoneSessionRequest } from './wiring/phone-calls.js';
+import { DialError, OutboundDialer } from './wiring/outbound-dialer.js';
+import { callControlRoutes } from './api/v1/call-control-routes.js';
+import { SipEndpoint } from './transports/sip/sip-endpoint.js';
+import { twilioRoutes } from './transports/twilio/twilio-routes.js';
+import { TwilioRestClient } from './transports/twilio/twilio-rest.js';
+import { PHONE_SAMPLE_RATE, type PhoneCallInfo } from './transports/phone/phone-leg.js';
+import { fillVariables } from './agents/prompt-variables.js';
+import { CallControls } from './calls/call-control.js';
 import { openPlatform, type Platform } from './wiring/platform.js';
 
 /** Polls `done` every 50 ms until it holds (true) or `timeoutMs` passes (false). */
@@ -68,6 +77,11 @@ function providerChainsOf(config: Config): ProviderChain[] {
       return [{ kind, providers: [...chains[kind]] }];
     });
   });
+}
+
+/** The other end of a phone call: who called in, or whom an outbound call reached. */
+function remoteParty(info: PhoneCallInfo): string {
+  return info.direction === 'outbound' ? info.to : info.from;
 }
 
 /** Why calls end when the server stops: such calls stay resumable on another instance. */
@@ -126,7 +140,10 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
   const { catalog, defaultTenantId } = platform;
   const repository = platform.store.repository;
   const vad = parts.vad ?? (await createVad({ prefer: config.vad.engine, logger: log }));
-  const engines = new Engines(config, clock, parts.env ?? process.env);
+  const telephony = config.telephony;
+  /** Hang-up, transfer and keypad tones of every live call, for the agent tools and the API. */
+  const callControls = new CallControls();
+  const engines = new Engines(config, clock, parts.env ?? process.env, callControls);
   const configNames = new Set(allAgents(config).map((a) => a.name));
   const configAgents = (await catalog.agents(defaultTenantId)).filter((a) => configNames.has(a.name));
   engines.prepare(configAgents, (agent) => resolveChains(config, agent), { flows: Boolean(parts.llm), recognizers: Boolean(parts.stt) });
@@ -178,6 +195,8 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     debounceOverrideMs: config.turn.debounceMs,
     speculativeHoldMs: config.turn.speculativeHoldMs,
     minInterruptionMs: config.turn.minInterruptionMs,
+    dtmfTimeoutMs: config.turn.dtmfTimeoutMs,
+    dtmfMaxDigits: config.turn.dtmfMaxDigits,
     ...(config.turn.correctionMarkers ? { correctionMarkers: config.turn.correctionMarkers } : {}),
   };
   const wallOffset = Date.now() - clock.now();
@@ -255,7 +274,7 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
   }
 
   /** Builds a call on a resolved agent; `resume` carries the saved state of a call restored here. */
-  function buildSession(agent: RuntimeAgent, request: NewSessionRequest, resume: CallResumeState | null, recordingPath: string | null): Session {
+  function buildSession(agent: RuntimeAgent, request: NewSessionRequest, resume: CallResumeState | null, recordingPath: string | null, phone?: PhoneSessionRequest): Session {
     const allowed = ledger.canStartCall(budgetKey(agent));
     if (!allowed.ok) throw new SessionRefusedError('budget_exceeded', allowed.reason, false);
     const usage = new CallUsage({ prices, currency, clock, callId: request.callId, agent: agent.name });
@@ -270,6 +289,11 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     const recorder = recordingPath
       ? new CallRecorder({ path: recordingPath, sampleRate: config.audio.sampleRate, startAt: clock.now(), onError: (e) => callLog.warn({ err: e.message }, 'recording stopped') })
       : null;
+    const variables = phone?.variables ?? {};
+    const agentGreeting = o.greeting !== undefined ? o.greeting : (providers.flow?.greeting ?? agent.greeting);
+    // A recorded call says so first (when configured), before anything else the agent says.
+    const consent = recorder ? config.recording.consentAnnouncement : null;
+    const greeting = [consent, agentGreeting === null ? null : fillVariables(agentGreeting, variables)].filter((t): t is string => Boolean(t)).join(' ') || null;
     session = new Session({
       callId: request.callId,
       clock,
@@ -289,11 +313,12 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
         recorder?.agent(frame, dueAt);
       },
       ...(recorder ? { onCallerAudio: (frame: Int16Array, at: number) => recorder.caller(frame, at) } : {}),
+      ...(phone ? { unplayedMs: () => phone.leg.unplayedMs() } : {}),
       agent: {
         name: agent.name,
-        systemPrompt: o.systemPrompt ?? agent.systemPrompt,
+        systemPrompt: fillVariables(o.systemPrompt ?? agent.systemPrompt, variables),
         // A flow agent opens with its flow's greeting (the start node's words).
-        greeting: o.greeting !== undefined ? o.greeting : (providers.flow?.greeting ?? agent.greeting),
+        greeting,
         voice: agent.voice,
         turn: { ...baseTurn, ...agent.turn, ...o.turn },
         vad: { threshold: config.vad.threshold, minSpeechMs: config.vad.minSpeechMs, minSilenceMs: config.vad.minSilenceMs, ...o.vad },
@@ -301,8 +326,22 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     });
     metrics.observe(session.timeline);
     // A flow agent reports its node and slots after each turn, and its end node ends the call.
-    if (providers.flow) followFlow(session, providers.flow, clock);
-    const call = { tenantId: agent.tenantId, agentId: agent.agentId, agentVersion: agent.version, callId: request.callId, transport: resume?.transport ?? 'websocket', caller: resume?.caller ?? null };
+    const handoff = telephony.handoff;
+    if (providers.flow) {
+      followFlow(session, providers.flow, clock, {
+        ...(phone && handoff
+          ? {
+              handOver: async () => {
+                const control = callControls.get(request.callId);
+                if (!control) return false;
+                await control.transfer(handoff.target, handoff.mode);
+                return true;
+              },
+            }
+          : {}),
+      });
+    }
+    const call = { tenantId: agent.tenantId, agentId: agent.agentId, agentVersion: agent.version, callId: request.callId, transport: phone?.info.transport ?? resume?.transport ?? 'websocket', caller: phone ? remoteParty(phone.info) : (resume?.caller ?? null) };
     observeCall(
       session,
       call,
@@ -321,8 +360,29 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
       { wallTime },
     );
     callTenants.set(request.callId, agent.tenantId);
+    const live = session;
+    const releaseControl = callControls.register(request.callId, {
+      hangup: async (reason) => live.endAfterReply(reason),
+      async transfer(target, mode) {
+        if (!phone) throw new Error('only phone calls can be transferred');
+        // The reply announcing the transfer is heard first.
+        await live.afterReply();
+        try {
+          await phone.leg.transfer(target, mode);
+          live.noteTransfer({ target, mode, ok: true });
+        } catch (err) {
+          live.noteTransfer({ target, mode, ok: false, error: err instanceof Error ? err.message : String(err) });
+          throw err;
+        }
+      },
+      async sendDtmf(digits) {
+        if (!phone) throw new Error('only phone calls can send keypad tones');
+        await phone.leg.sendDtmf(digits);
+      },
+    });
     session.timeline.subscribe((e) => {
       if (e.type !== 'call.ended') return;
+      releaseControl();
       callTenants.delete(request.callId);
       void recorder?.close(clock.now()).then((r) => {
         if (!r.error) platform.writes.enqueue({ id: `${request.callId}:recording:${r.path}`, tenantId: agent.tenantId, kind: 'callRecording', callId: request.callId, path: r.path });
@@ -365,6 +425,73 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
   if (config.recording.enabled) void sweep();
   const sweepTimer = config.recording.enabled ? setInterval(() => void sweep(), 3_600_000).unref() : null;
 
+  // Phone calls: Twilio Media Streams and the SIP endpoint hand their legs to one acceptor.
+  const env = parts.env ?? process.env;
+  const phoneCalls = new PhoneCalls({
+    log,
+    routes: () => telephony.routes,
+    defaultTenantId,
+    sessionSampleRate: config.audio.sampleRate,
+    accepting: () => !draining,
+    async buildSession(phone) {
+      const agent = await resolveAgent(phone.tenantId, phone.agent);
+      const request: NewSessionRequest = {
+        callId: phone.callId,
+        tenantId: phone.tenantId,
+        agent: phone.agent,
+        overrides: { turn: {}, vad: {} },
+        inputSampleRate: PHONE_SAMPLE_RATE,
+        outputSampleRate: PHONE_SAMPLE_RATE,
+        sendAudio: phone.sendAudio,
+      };
+      return buildSession(agent, request, null, await recordingPathFor(request), phone);
+    },
+  });
+  const sipConfig = telephony.sip;
+  let sip: SipEndpoint | null = null;
+  if (sipConfig.enabled) {
+    const trunk = sipConfig.trunk;
+    const endpoint = new SipEndpoint({
+      host: sipConfig.host,
+      port: sipConfig.port,
+      transports: sipConfig.transports,
+      publicAddress: sipConfig.publicAddress,
+      rtp: { min: sipConfig.rtpPortMin, max: sipConfig.rtpPortMax },
+      clock,
+      log: log.child({ component: 'sip' }),
+      acceptor: phoneCalls,
+      maxCalls: sipConfig.maxCalls,
+      routes: telephony.routes.map((r) => ({ match: r.match, agent: r.agent, tenantId: r.tenant })),
+      trunk: trunk ? { ...trunk, password: env.SIP_TRUNK_PASSWORD } : undefined,
+    });
+    try {
+      await endpoint.start();
+      sip = endpoint;
+    } catch (err) {
+      // Another program on the SIP port must not stop the rest of Parley.
+      log.error({ err: err instanceof Error ? err.message : String(err), port: sipConfig.port }, 'SIP endpoint not started');
+    }
+  }
+  const twilioToken = env.TWILIO_AUTH_TOKEN;
+  const twilioRest = telephony.twilio.accountSid && twilioToken ? new TwilioRestClient({ accountSid: telephony.twilio.accountSid, authToken: twilioToken, baseUrl: telephony.twilio.apiBaseUrl }) : null;
+  const dialer = new OutboundDialer({
+    phoneCalls,
+    log,
+    accepting: () => !draining,
+    sip: sip ? { call: (r) => sip!.call(r), hasTrunk: Boolean(sipConfig.trunk) } : null,
+    twilio: twilioRest ? { rest: twilioRest, from: telephony.twilio.from, voiceUrl: telephony.publicUrl ? new URL('/twilio/voice', telephony.publicUrl).toString() : null } : null,
+    async checkAgent(tenantId, ref) {
+      try {
+        await resolveAgent(tenantId, ref);
+      } catch (err) {
+        // The message lists the tenant's agents but does not echo the reference asked for.
+        if (err instanceof UnknownAgentError) throw new DialError(404, `no such agent in this tenant (available: ${(await catalog.agents(tenantId)).map((a) => a.name).join(', ') || 'none'})`);
+        if (err instanceof SessionRefusedError) throw new DialError(503, err.message);
+        throw err;
+      }
+    },
+  });
+
   const app = await buildServer({
     log,
     webRoot: join(packageRoot(), 'web'),
@@ -374,6 +501,8 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
       engines: engineNames,
       unavailable_engines: unavailable,
       active_sessions: registry.size,
+      phone_calls: phoneCalls.size,
+      sip: sip ? { listening: true, port: sip.port, calls: sip.activeCalls } : { listening: false },
       outbound_pacing: pacing.snapshot(),
       providers: health.snapshot().providers,
       budgets: ledger.snapshot(),
@@ -384,6 +513,9 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     resetStats: () => pacing.reset(),
     async routes(root) {
       readyRoute(readiness)(root);
+      await root.register(
+        twilioRoutes({ acceptor: phoneCalls, clock, log: log.child({ component: 'twilio' }), authToken: twilioToken, publicUrl: telephony.publicUrl, rest: twilioRest ?? undefined }),
+      );
       await registerV1(root, {
         repository,
         authenticator,
@@ -397,6 +529,14 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
         extraRoutes: [
           webhookRoutes({ repository, dispatcher: webhooks }),
           followRoutes({ bus: platform.bus, callTenant: async (tenantId, callId) => (await repository.getCallRow(tenantId, callId)) !== undefined }),
+          callControlRoutes({
+            dial: (tenantId, body) => dialer.dial({ tenantId, ...body }),
+            live(callId) {
+              const tenantId = callTenants.get(callId);
+              const control = callControls.get(callId);
+              return tenantId !== undefined && control ? { tenantId, control } : undefined;
+            },
+          }),
         ],
       });
     },
@@ -456,13 +596,15 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
       readiness.setDraining(reason);
       if (sweepTimer) clearInterval(sweepTimer);
       const drainMs = options.drainTimeoutMs ?? 0;
-      const attached = () => registry.sessions().filter((s) => registry.isAttached(s.id)).length;
+      const attached = () => registry.sessions().filter((s) => registry.isAttached(s.id)).length + phoneCalls.size;
       if (drainMs > 0 && attached() > 0) {
         log.info({ calls: attached(), timeout_ms: drainMs }, 'waiting for calls to finish');
         await until(() => attached() === 0, drainMs);
       }
       await app.close();
       registry.endAll(reason);
+      phoneCalls.endAll(reason);
+      await sip?.stop();
       engines.close();
       await vad.close();
       // What the calls left to write gets a bounded time; the rest stays in the spill file for the next start.

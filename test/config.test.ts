@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { routeFor } from '../src/config-telephony.js';
 
 let dir: string;
 
@@ -46,11 +47,11 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.audio).toEqual({ sampleRate: 16000, defaultOutputSampleRate: 16000 });
     expect(config.vad).toEqual({ engine: 'silero', threshold: 0.5, minSpeechMs: 64, minSilenceMs: 250 });
-    expect(config.turn).toEqual({ debounceMs: null, speculativeHoldMs: 200, minInterruptionMs: 60 });
+    expect(config.turn).toEqual({ debounceMs: null, speculativeHoldMs: 200, minInterruptionMs: 60, dtmfTimeoutMs: 2000, dtmfMaxDigits: 16 });
     // Offline by default: pocketsphinx and espeak-ng (with the simulated engines behind them), the receptionist flow.
     expect(config.providers).toMatchObject({ stt: ['pocketsphinx', 'simulated'], llm: ['flow'], tts: ['espeak', 'simulated'] });
     expect(config.agent.flow).toBe('flows/receptionist.yaml');
-    expect(config.agent.tools).toEqual(['time', 'appointments']);
+    expect(config.agent.tools).toEqual(['time', 'appointments', 'call']);
     expect(config.agents).toEqual([]);
     expect(config.simulated.script).toHaveLength(4);
     expect(config.agent.greeting).toMatch(/Parley/);
@@ -60,6 +61,35 @@ describe('loadConfig', () => {
     expect(config.bus.redisUrl).toBeUndefined();
     expect(config.auth).toMatchObject({ anonymous: 'loopback', defaultTenant: { id: 'default' } });
     expect(config.recording.enabled).toBe(false);
+    expect(config.recording.consentAnnouncement).toBeNull();
+    // Phone calls: the SIP endpoint on loopback:5060, every number to the default agent, no Twilio account.
+    expect(config.telephony.sip).toMatchObject({ enabled: true, host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], rtpPortMin: 20000, rtpPortMax: 29999 });
+    expect(config.telephony.routes).toEqual([]);
+    expect(config.telephony.twilio.accountSid).toBeUndefined();
+  });
+
+  it('reads the phone settings from the environment and checks them', () => {
+    const config = loadConfig({
+      env: { PARLEY_PUBLIC_URL: 'https://voice.example.com', TWILIO_ACCOUNT_SID: `AC${'a1'.repeat(16)}`, PARLEY__TELEPHONY__SIP__PORT: '5070' },
+      file: '/dev/null',
+    });
+    expect(config.telephony.publicUrl).toBe('https://voice.example.com');
+    expect(config.telephony.twilio.accountSid).toBe(`AC${'a1'.repeat(16)}`);
+    expect(config.telephony.sip.port).toBe(5070);
+    expect(() => loadConfig({ env: { TWILIO_ACCOUNT_SID: 'nope' }, file: '/dev/null' })).toThrow(/telephony\.twilio\.accountSid.*TWILIO_ACCOUNT_SID/s);
+    expect(() => loadConfig({ env: { PARLEY__TELEPHONY__SIP__RTP_PORT_MIN: '30000' }, file: '/dev/null' })).toThrow(/rtpPortMax/);
+  });
+
+  it('routes a dialled number to the first matching rule', () => {
+    const routes = [
+      { match: '+15551230000', agent: 'front' },
+      { match: '+1555999*', agent: 'sales' },
+      { match: '*', agent: 'fallback' },
+    ];
+    expect(routeFor(routes, '+15551230000')?.agent).toBe('front');
+    expect(routeFor(routes, '+15559991234')?.agent).toBe('sales');
+    expect(routeFor(routes, 'support')?.agent).toBe('fallback');
+    expect(routeFor(routes.slice(0, 2), 'support')).toBeUndefined();
   });
 
   it('reads DATABASE_URL and REDIS_URL into the store and bus sections', () => {

@@ -17,7 +17,7 @@ export type RuntimeAgent = AgentConfig & {
   webhooks: WebhookTarget[];
 };
 
-const TOOL_SETS = ['time', 'appointments'] as const;
+const TOOL_SETS = ['time', 'appointments', 'call'] as const;
 type ToolSet = (typeof TOOL_SETS)[number];
 const isToolSet = (t: unknown): t is ToolSet => typeof t === 'string' && (TOOL_SETS as readonly string[]).includes(t);
 
@@ -58,7 +58,11 @@ function turnSettingsOf(stored: Record<string, unknown>): Partial<TurnSettings> 
   const debounce = num('debounceMs');
   const hold = num('speculativeHoldMs');
   const minInterruption = num('minInterruptionMs');
+  const dtmfTimeout = num('dtmfTimeoutMs');
+  const dtmfMax = num('dtmfMaxDigits');
   return {
+    ...(dtmfTimeout !== undefined ? { dtmfTimeoutMs: dtmfTimeout } : {}),
+    ...(dtmfMax !== undefined ? { dtmfMaxDigits: dtmfMax } : {}),
     ...(debounce !== undefined ? { debounceOverrideMs: debounce } : {}),
     ...(hold !== undefined ? { speculativeHoldMs: hold } : {}),
     ...(minInterruption !== undefined ? { minInterruptionMs: minInterruption } : {}),

@@ -200,6 +200,9 @@ export class FlowEngine {
         }
         return;
       }
+      case 'keys':
+        this.go(heard.route);
+        return;
       case 'slots': {
         for (const [slot, value] of Object.entries(heard.values)) this.fill(slot, value, true);
         if (listen.require.every((s) => this.slots[s] !== undefined) && listen.next) this.go(listen.next);

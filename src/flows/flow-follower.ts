@@ -1,11 +1,19 @@
 // Follows a flow agent's call: after each turn, where the flow stands goes on the call's timeline
 // (`flow.state`), and once the flow reached an end node, whose words have now been played, the
-// call ends.
+// call ends — or, at a hand-off node of a call that can be transferred, goes to a person.
 import type { Clock } from '../clock.js';
 import type { Session } from '../session/session.js';
 import type { FlowLlm } from './flow-llm.js';
 
-export function followFlow(session: Session, flow: FlowLlm, clock: Clock): void {
+export type FlowFollowOptions = {
+  /**
+   * Transfers the caller to a person at a hand-off node; resolves false when it could not (the
+   * call then ends as before). Absent: hand-off nodes end the call.
+   */
+  handOver?: () => Promise<boolean>;
+};
+
+export function followFlow(session: Session, flow: FlowLlm, clock: Clock, options: FlowFollowOptions = {}): void {
   session.timeline.subscribe((e) => {
     if (e.type !== 'turn.completed' || session.hasEnded) return;
     // Deferred until every subscriber has seen the completed turn, so a client gets the turn,
@@ -23,7 +31,17 @@ export function followFlow(session: Session, flow: FlowLlm, clock: Clock): void 
         ended: state.ended,
         handoff: state.handoff,
       });
-      if (state.ended) session.end(state.handoff ? 'handed over to a person' : 'conversation finished');
+      if (!state.ended) return;
+      const handOver = state.handoff ? options.handOver : undefined;
+      if (!handOver) {
+        session.end(state.handoff ? 'handed over to a person' : 'conversation finished');
+        return;
+      }
+      void handOver()
+        .catch(() => false)
+        .then((ok) => {
+          if (!ok && !session.hasEnded) session.end('handed over to a person');
+        });
     });
   });
 }

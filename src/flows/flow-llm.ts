@@ -11,9 +11,11 @@
 // With `understand` set, an LLM reads each caller utterance (function calling, see
 // understanding/llm-understander.ts) instead of the built-in matcher. Its answers are cached per
 // utterance, node and slots, so the replay asks it once per utterance and an earlier turn is read
-// the same way on every request.
+// the same way on every request. Keypad input (`[keypad] 1234`) is never sent to it: keys are
+// unambiguous, and the engine reads them itself.
 import { AbortedError, type ChatMessage, type LlmChunk, type LlmProvider, type LlmRequest } from '../providers/types.js';
 import { FlowEngine, type FlowOutput, type FlowSnapshot, type FlowTraceEvent, type Listener } from './flow-engine.js';
+import { readKeypad } from '../turn/keypad.js';
 import type { Flow } from './flow-types.js';
 import { formatDate, todayIn, type ExtractContext } from './understanding/calendar.js';
 import { IntentMatcher } from './understanding/intent-matcher.js';
@@ -119,7 +121,7 @@ export class FlowLlm implements LlmProvider {
     let outputs = engine.start();
     for (const m of messages) {
       if (m.role === 'user') {
-        const cached = this.understander ? this.cache.peek(this.cacheKey(engine.listener(), m.content, engine.context)) : undefined;
+        const cached = this.understander && !readKeypad(m.content) ? this.cache.peek(this.cacheKey(engine.listener(), m.content, engine.context)) : undefined;
         outputs = engine.hear(m.content, cached);
       } else if (m.role === 'tool' && m.toolCallId === engine.pendingCallId) {
         outputs = engine.result(m.toolCallId, m.content);
@@ -134,7 +136,9 @@ export class FlowLlm implements LlmProvider {
     const engine = this.engine();
     let outputs = engine.start();
     for (const m of messages) {
-      if (m.role === 'user') {
+      if (m.role === 'user' && readKeypad(m.content)) {
+        outputs = engine.hear(m.content);
+      } else if (m.role === 'user') {
         const listener = engine.listener();
         const ctx = engine.context;
         const understood = await this.cache.get(this.cacheKey(listener, m.content, ctx), signal, (s) =>

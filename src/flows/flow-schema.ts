@@ -48,6 +48,16 @@ export const listenSchema = z.strictObject({
   corrections: z.union([transitionSchema, z.record(slotRef, transitionSchema)]).optional(),
   /** Ask even when the required slots are already filled. */
   always: z.boolean().optional(),
+  /** Keypad key (0-9, *, #, A-D) → where a caller who presses it goes. */
+  keys: z.record(z.string(), transitionSchema).optional(),
+  /** A slot filled from keys the caller types (an account number, a PIN), between min and max keys. */
+  digits: z
+    .strictObject({
+      slot: slotRef,
+      min: z.number().int().min(1).max(32).optional(),
+      max: z.number().int().min(1).max(32).optional(),
+    })
+    .optional(),
 });
 
 export const nodeSchema = z.strictObject({

@@ -28,8 +28,14 @@ export type FlowAction = {
   on: Record<string, Transition>;
 };
 
+/** A slot the caller fills by typing keys: only 0-9, between `min` and `max` of them. */
+export type FlowDigits = { slot: string; min: number; max: number };
+
 export type FlowListen = {
   intents: Record<string, Transition>;
+  /** Keypad key → route, for a caller who presses just that key. */
+  keys: Record<string, Transition>;
+  digits?: FlowDigits;
   slots: string[];
   require: string[];
   next?: Transition;

@@ -7,7 +7,12 @@
 //   5. bare answers for the slots the node asked for ("three", "john smith");
 //   6. an intent matched with lower confidence.
 // Anything else is a no-match.
-import type { Flow, FlowNode, Transition } from './flow-types.js';
+//
+// Keypad input (`[keypad] 1234`, src/turn/keypad.ts) is read apart from words: a key the node
+// routes on, else the node's keypad slot, else typed digits for its number and phone slots; any
+// words said alongside are ignored, and anything else is a no-match.
+import { readKeypad } from '../turn/keypad.js';
+import type { Flow, FlowDigits, FlowNode, Transition } from './flow-types.js';
 import type { ExtractContext } from './understanding/calendar.js';
 import { addDays, compareDates, formatDate, parseDate, todayIn, weekdayIndex } from './understanding/calendar.js';
 import { detectCorrection, isNegated } from './understanding/corrections.js';
@@ -22,6 +27,8 @@ export type Heard =
   | { kind: 'intent'; intent: string; route: Transition; global: boolean; score: number; values?: Record<string, SlotValue> }
   | { kind: 'slots'; values: Record<string, SlotValue> }
   | { kind: 'correction'; changed: Record<string, SlotValue>; values: Record<string, SlotValue> }
+  /** The caller pressed a key the node routes on. */
+  | { kind: 'keys'; keys: string; route: Transition }
   | { kind: 'none' };
 
 export const STRONG_INTENT = 0.8;
@@ -44,8 +51,11 @@ export type UnderstandInput = {
 export function understand(input: UnderstandInput): Heard {
   const { node, text } = input;
   const listen = node.listen;
+  if (!listen) return { kind: 'none' };
+  const keypad = readKeypad(text);
+  if (keypad) return understandKeys(input, keypad.keys);
   const tokens = tokenize(text);
-  if (!listen || tokens.length === 0) return { kind: 'none' };
+  if (tokens.length === 0) return { kind: 'none' };
 
   const changed = correctedValues(input, tokens);
   if (Object.keys(changed).length > 0) return { kind: 'correction', changed, values: listenedValues(input, false) };
@@ -64,6 +74,34 @@ export function understand(input: UnderstandInput): Heard {
 
   if (intent && intent.score >= WEAK_INTENT) return intent;
   return { kind: 'none' };
+}
+
+function understandKeys(input: UnderstandInput, keys: string): Heard {
+  const listen = input.node.listen!;
+  const route = listen.keys[keys];
+  if (route) return { kind: 'keys', keys, route };
+  if (listen.digits) {
+    const value = keypadSlotValue(listen.digits, input.flow.slots[listen.digits.slot], keys);
+    if (value !== undefined) return { kind: 'slots', values: { [listen.digits.slot]: value } };
+  }
+  // Typed digits answer a number or phone question as well as spoken ones.
+  if (/^[0-9]+$/.test(keys)) {
+    const values: Record<string, SlotValue> = {};
+    for (const slot of listen.slots) {
+      const type = input.flow.slots[slot];
+      if (type !== 'number' && type !== 'phone') continue;
+      const value = findSlotValues(type, keys, input.ctx, { expect: true }).at(-1)?.value;
+      if (value !== undefined) values[slot] = value;
+    }
+    if (Object.keys(values).length > 0) return { kind: 'slots', values };
+  }
+  return { kind: 'none' };
+}
+
+/** The keypad slot's value for `keys`: only digits, within the node's bounds. */
+function keypadSlotValue(digits: FlowDigits, type: SlotType, keys: string): SlotValue | undefined {
+  if (!/^[0-9]+$/.test(keys) || keys.length < digits.min || keys.length > digits.max) return undefined;
+  return type === 'number' ? Number(keys) : keys;
 }
 
 function bestIntent({ flow, matcher, node, text, ctx }: UnderstandInput): Extract<Heard, { kind: 'intent' }> | null {

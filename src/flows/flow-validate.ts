@@ -1,11 +1,19 @@
 // Turns a schema-checked flow file into a Flow, checking the graph: every transition names a
 // node, every node is reachable, every slot used is declared and filled somewhere, every tool is
 // known, every intent has examples. All problems are collected, not just the first.
-import { BACK, BUILTIN_INTENTS, type Flow, type FlowAction, type FlowListen, type FlowNode, type Transition } from './flow-types.js';
+import { BACK, BUILTIN_INTENTS, type Flow, type FlowAction, type FlowDigits, type FlowListen, type FlowNode, type Transition } from './flow-types.js';
 import { closest, FlowValidationError, locate, type FlowIssue } from './flow-errors.js';
 import { DEFAULT_PROMPTS, type FlowFile, type FlowFileIntentRoute, type FlowFileNode, type FlowFileTransition } from './flow-schema.js';
 import { placeholdersOf } from './prompt-template.js';
 import { isSlotType, SLOT_TYPES, type SlotType } from './understanding/slots.js';
+import { isKeypadKey } from '../turn/keypad.js';
+
+/** Slot types a keypad entry can fill: the keys as typed (text, phone) or their value (number). */
+const KEYPAD_SLOT_TYPES: readonly SlotType[] = ['text', 'number', 'phone'];
+/** Keypad entry bounds when a node does not set them (the turn core's default maximum is 16 keys). */
+const DEFAULT_DIGITS = { min: 1, max: 16 };
+/** Digits a JavaScript number keeps exactly (2^53 has 16). */
+const MAX_NUMBER_DIGITS = 15;
 
 type Path = (string | number)[];
 
@@ -102,15 +110,21 @@ export function compileFlow(raw: FlowFile, options: CompileOptions): Flow {
 
   function compileListen(id: string, l: NonNullable<FlowFileNode['listen']>): FlowListen {
     const at = (...rest: Path): Path => ['nodes', id, 'listen', ...rest];
-    const out: FlowListen = { intents: {}, slots: [], require: [], always: l.always ?? false };
+    const out: FlowListen = { intents: {}, keys: {}, slots: [], require: [], always: l.always ?? false };
     for (const [name, route] of Object.entries(l.intents ?? {})) out.intents[name] = intentRoute(at('intents', name), name, route);
+    for (const [key, route] of Object.entries(l.keys ?? {})) {
+      if (!isKeypadKey(key)) add(at('keys', key), `"${key}" is not a keypad key: one of 0-9, *, #, A-D (quote * and # in YAML)`);
+      out.keys[key] = transition(at('keys', key), route);
+    }
     (l.slots ?? []).forEach((s, i) => {
       if (checkSlot(at('slots', i), s)) filled.add(s);
       out.slots.push(s);
     });
-    out.require = l.require ? [...l.require] : [...out.slots];
+    if (l.digits) out.digits = compileDigits(id, l.digits);
+    const listened = out.digits && !out.slots.includes(out.digits.slot) ? [...out.slots, out.digits.slot] : out.slots;
+    out.require = l.require ? [...l.require] : [...listened];
     (l.require ?? []).forEach((s, i) => {
-      if (!out.slots.includes(s)) add(at('require', i), `"${s}" is required but not in listen.slots`);
+      if (!listened.includes(s)) add(at('require', i), `"${s}" is required but not in listen.slots${out.digits ? ' or listen.digits' : ''}`);
     });
     if (l.next !== undefined) out.next = transition(at('next'), l.next);
     if (l.corrections !== undefined) {
@@ -125,8 +139,28 @@ export function compileFlow(raw: FlowFile, options: CompileOptions): Flow {
         out.corrections = map;
       }
     }
-    if (Object.keys(out.intents).length === 0 && out.slots.length === 0) add(at(), 'listen needs "intents" or "slots"');
+    if (Object.keys(out.intents).length === 0 && out.slots.length === 0 && Object.keys(out.keys).length === 0 && !out.digits) {
+      add(at(), 'listen needs "intents", "slots", "keys" or "digits"');
+    }
     if (out.slots.length > 0 && !out.next) add(at('next'), 'required when listen.slots is set (where to go once the slots are filled)');
+    else if (out.digits && !out.next) add(at('next'), 'required when listen.digits is set (where to go once the slot is filled)');
+    return out;
+  }
+
+  function compileDigits(id: string, d: NonNullable<NonNullable<FlowFileNode['listen']>['digits']>): FlowDigits {
+    const at = (...rest: Path): Path => ['nodes', id, 'listen', 'digits', ...rest];
+    const known = checkSlot(at('slot'), d.slot);
+    const type = known ? slots[d.slot] : 'text';
+    if (known) {
+      filled.add(d.slot);
+      if (!KEYPAD_SLOT_TYPES.includes(type)) add(at('slot'), `slot "${d.slot}" is a ${type}: typed keys can fill only ${KEYPAD_SLOT_TYPES.join(', ')} slots`);
+    }
+    const longest = type === 'number' ? MAX_NUMBER_DIGITS : DEFAULT_DIGITS.max;
+    const out: FlowDigits = { slot: d.slot, min: d.min ?? DEFAULT_DIGITS.min, max: d.max ?? Math.max(longest, d.min ?? 0) };
+    if (out.min > out.max) add(at('min'), `min (${out.min}) is more than max (${out.max})`);
+    else if (type === 'number' && out.max > MAX_NUMBER_DIGITS) {
+      add(at(d.max !== undefined ? 'max' : 'min'), `a number slot holds at most ${MAX_NUMBER_DIGITS} digits exactly; use a text slot for longer entries`);
+    }
     return out;
   }
 
@@ -213,7 +247,7 @@ export function successors(node: FlowNode, global: Record<string, Transition>, h
   for (const a of node.actions) for (const t of [a.onOk, a.onFail, a.onError, ...Object.values(a.on)]) if (t) out.push(t);
   if (node.listen) {
     const l = node.listen;
-    out.push(...Object.values(l.intents));
+    out.push(...Object.values(l.intents), ...Object.values(l.keys));
     if (l.next) out.push(l.next);
     if (l.corrections) out.push(...('goto' in l.corrections ? [l.corrections as Transition] : Object.values(l.corrections as Record<string, Transition>)));
     out.push(...Object.values(global));

@@ -7,6 +7,7 @@ import { FRAME_MS, samplesPerFrame } from '../audio/pcm.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
+import { isKeypadKey } from '../turn/keypad.js';
 import { TurnCore } from '../turn/turn-core.js';
 import type { TurnEffect } from '../turn/turn-effects.js';
 import type { TimerName, TurnInput, TurnSettings } from '../turn/turn-inputs.js';
@@ -55,7 +56,19 @@ export interface SessionDeps {
   history?: readonly ChatMessage[];
   /** Sees every frame of caller audio (session rate) with the clock time it arrived (recording). */
   onCallerAudio?: (frame: Int16Array, at: number) => void;
+  /**
+   * Agent audio the transport sent but the far end has not played yet, in ms (Twilio marks); 0 or
+   * absent when it cannot tell. A barge-in counts only what was played as heard, and the end of a
+   * call or a transfer waits for it.
+   */
+  unplayedMs?: () => number;
 }
+
+/** What `noteTransfer` records. */
+export type TransferNote = { target: string; mode: 'blind' | 'warm'; ok: boolean; error?: string };
+
+/** The longest wait for audio the far end still holds: a transport's wrong count must not hold a call open. */
+const MAX_UNPLAYED_WAIT_MS = 5000;
 
 type ReplyRun = {
   abort: AbortController;
@@ -66,7 +79,15 @@ type ReplyRun = {
   audioStarted: boolean;
   /** Fallbacks and failures of providers while this reply was produced. */
   providerIssues: string[];
+  /** Chunks given to TTS, and those whose audio is all in the playout (or that failed). */
+  chunksQueued: number;
+  chunksSettled: number;
+  /** Tool calls the LLM made that have no result yet. */
+  toolsPending: number;
 };
+
+/** An `afterReply` caller: `chunks` null waits for the whole reply, a number for that many chunks played. */
+type ReplyWaiter = { turnId: string; chunks: number | null; resolve: () => void };
 
 export class Session {
   readonly timeline = new Timeline();
@@ -89,6 +110,12 @@ export class Session {
   private systemPrompt: string;
   private ended = false;
   private sendAudio: SessionDeps['sendAudio'];
+  /** `endAfterReply` was called: the call ends when this reply is over (null: nothing was playing). */
+  private pendingEnd: { reason: string; turnId: string | null } | null = null;
+  private endTimer: TimerHandle | null = null;
+  private waiters: ReplyWaiter[] = [];
+  /** `afterReply` callers waiting for audio the far end still holds. */
+  private readonly drains = new Set<{ timer: TimerHandle; resolve: () => void }>();
 
   constructor(private readonly deps: SessionDeps) {
     this.core = new TurnCore(deps.agent.turn, deps.history ? [...deps.history] : []);
@@ -215,6 +242,67 @@ export class Session {
     if (!this.ended) this.dispatch({ type: 'user.interrupt' });
   }
 
+  /**
+   * One keypad key the caller pressed (0-9, *, #, A-D; a-d are read as A-D). Anything else is
+   * logged and ignored. Keys stop the agent like speech does and collect into one caller turn
+   * (`[keypad] 1234`, see src/turn/keypad.ts) that ends at #, at the maximum length or after the
+   * inter-digit timeout.
+   */
+  dtmf(digit: string): void {
+    if (this.ended) return;
+    const key = typeof digit === 'string' ? digit.trim().toUpperCase() : '';
+    if (!isKeypadKey(key)) {
+      this.deps.log.warn({ digit: String(digit).slice(0, 16) }, 'ignored DTMF: not a keypad key (0-9, *, #, A-D)');
+      return;
+    }
+    // The caller's input ends with the last key: the turn's latencies count from it.
+    const now = this.deps.clock.now();
+    this.utterance = { ...emptyMarks(), speechEndAt: now, speechEndDetectedAt: now };
+    this.emit({ type: 'dtmf', digit: key });
+    this.dispatch({ type: 'user.dtmf', digit: key });
+  }
+
+  /**
+   * Ends the call once the current reply is over: the reply being prepared or spoken now (for
+   * the end_call tool, the one whose LLM called it, words said after the tool result included).
+   * Over means played out, cut by a barge-in, or dropped: a caller talking over the goodbye does
+   * not keep the call alive. With nothing playing or coming the call ends at once. Audio the far
+   * end still holds (`unplayedMs`) is waited for first. Calls after the first change nothing.
+   */
+  endAfterReply(reason: string): void {
+    if (this.ended || this.pendingEnd) return;
+    const turnId = this.core.activeTurnId;
+    const waiting = turnId !== null && this.replies.has(turnId);
+    this.pendingEnd = { reason, turnId: waiting ? turnId : null };
+    this.deps.log.info({ turn_id: waiting ? turnId : undefined, reason }, waiting ? 'call ends after the current reply' : 'call ends now');
+    if (!waiting) this.endPending();
+  }
+
+  /**
+   * Resolves once what the agent is saying now has been heard; at once when it says nothing.
+   * While the current reply waits for a tool call (the tool that asks, e.g. a transfer), that is
+   * the words said before the call; otherwise the whole reply, played out or cut. Audio the far
+   * end still holds (`unplayedMs`) is waited for too. Resolves when the call ends, whatever else.
+   */
+  afterReply(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    const turnId = this.core.activeTurnId;
+    const run = turnId === null ? undefined : this.replies.get(turnId);
+    if (turnId === null || !run) return this.afterUnplayed();
+    const chunks = run.toolsPending > 0 ? run.chunksQueued : null;
+    return new Promise<void>((resolve) => {
+      this.waiters.push({ turnId, chunks, resolve });
+      this.checkWaiters(turnId);
+    }).then(() => this.afterUnplayed());
+  }
+
+  /** Records a transfer of this call (done or failed) on the timeline, as `call.transfer`. */
+  noteTransfer(transfer: TransferNote): void {
+    const { target, mode, ok, error } = transfer;
+    this.deps.log.info({ target, mode, ok, err: error }, ok ? 'call transferred' : 'call transfer failed');
+    this.emit({ type: 'call.transfer', target, mode, ok, ...(error !== undefined ? { error } : {}) });
+  }
+
   get greeting(): string | null {
     return this.deps.agent.greeting;
   }
@@ -247,6 +335,15 @@ export class Session {
       run.speaker?.cancel();
     }
     this.replies.clear();
+    this.endTimer?.cancel();
+    this.endTimer = null;
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+    for (const d of this.drains) {
+      d.timer.cancel();
+      d.resolve();
+    }
+    this.drains.clear();
     this.playout.close();
     this.vadStream?.close();
     this.sttAbort.abort();
@@ -334,6 +431,7 @@ export class Session {
       }
       case 'tts.speak': {
         const run = this.reply(effect.turnId);
+        run.chunksQueued++;
         if (run.marks.firstChunkAt === null) run.marks.firstChunkAt = now;
         this.speakerFor(effect.turnId, run).speak(effect.chunkId, effect.text);
         this.emit({ type: 'tts.start', turnId: effect.turnId, chunkId: effect.chunkId, text: effect.text });
@@ -348,7 +446,10 @@ export class Session {
       case 'output.clear': {
         const run = this.replies.get(effect.turnId);
         const playing = this.playout.currentTurnId === effect.turnId;
-        const { playedMs } = playing ? this.playout.clear() : { playedMs: 0 };
+        // Heard = sent, less what the far end still held and now drops (a phone line's buffer).
+        // Read before anyone hears of the barge-in: the transport clears its count then.
+        const unplayed = playing ? this.unplayedNow() : 0;
+        const playedMs = playing ? Math.max(0, this.playout.clear().playedMs - unplayed) : 0;
         if (run?.audioStarted) this.emit({ type: 'agent.audio_end', turnId: effect.turnId, interrupted: true, playedMs });
         this.dispatch({ type: 'playback.cleared', turnId: effect.turnId, playedMs });
         break;
@@ -367,11 +468,13 @@ export class Session {
         break;
       case 'turn.ended':
         this.finishTurn(effect);
+        this.replyOver(effect.turnId);
         break;
       case 'speculative.canceled':
         this.speculativeCancels++;
         this.replies.delete(effect.turnId);
         this.emit({ type: 'speculative.canceled', turnId: effect.turnId, reason: effect.reason });
+        this.replyOver(effect.turnId);
         break;
       case 'debounce.adapted':
         this.deps.log.info({ fromMs: effect.fromMs, toMs: effect.toMs, cancelRate: effect.cancelRate }, 'debounce adapted');
@@ -399,7 +502,7 @@ export class Session {
   private newRun(marks: TurnMarks): ReplyRun {
     let commit!: () => void;
     const committed = new Promise<void>((resolve) => (commit = resolve));
-    return { abort: new AbortController(), commit, committed, speaker: null, marks, audioStarted: false, providerIssues: [] };
+    return { abort: new AbortController(), commit, committed, speaker: null, marks, audioStarted: false, providerIssues: [], chunksQueued: 0, chunksSettled: 0, toolsPending: 0 };
   }
 
   private startLlm(turnId: string, messages: ChatMessage[]): void {
@@ -424,10 +527,12 @@ export class Session {
           this.dispatch({ type: 'llm.text', turnId, text });
         },
         onToolCall: (call) => {
+          run.toolsPending++;
           this.emit({ type: 'tool.call', turnId, toolCallId: call.id, name: call.name, arguments: call.arguments });
           this.dispatch({ type: 'llm.tool_call', turnId, call });
         },
         onToolResult: (call, outcome) => {
+          run.toolsPending = Math.max(0, run.toolsPending - 1);
           this.emit({ type: 'tool.result', turnId, toolCallId: call.id, name: call.name, ok: outcome.ok, content: outcome.content });
           this.dispatch({ type: 'tool.result', turnId, toolCallId: call.id, content: outcome.content });
         },
@@ -462,13 +567,19 @@ export class Session {
           if (first) run.marks.ttsFirstAudioAt = this.deps.clock.now();
           this.dispatch({ type: 'tts.audio', turnId, chunkId, durationMs, words });
         },
-        onChunkDone: (chunkId) => this.dispatch({ type: 'tts.done', turnId, chunkId }),
+        onChunkDone: (chunkId) => {
+          run.chunksSettled++;
+          this.dispatch({ type: 'tts.done', turnId, chunkId });
+          this.checkWaiters(turnId);
+        },
         onChunkError: (chunkId, message, text) => {
+          run.chunksSettled++;
           // The caller still gets the words, as text, and the reply goes on with the next chunk.
           this.deps.log.warn({ turn_id: turnId, err: message }, 'tts failed; reply chunk sent as text');
           this.emit({ type: 'error', code: 'provider_error', message: `speech synthesis: ${message}`, recoverable: true });
           this.emit({ type: 'agent.text_fallback', turnId, chunkId, text });
           this.dispatch({ type: 'tts.error', turnId, chunkId, message });
+          this.checkWaiters(turnId);
         },
       },
     );
@@ -504,6 +615,71 @@ export class Session {
     this.turns.push(record);
     this.deps.log.info({ turn_id: record.turnId, outcome: record.outcome, latencies: record.latencies }, 'turn ended');
     this.emit({ type: 'turn.completed', turn: record });
+  }
+
+  // ---- the end of a reply, for endAfterReply and afterReply ------------------------------------
+
+  /** The reply `turnId` is over (played out, cut, dropped or failed). */
+  private replyOver(turnId: string): void {
+    const still: ReplyWaiter[] = [];
+    for (const w of this.waiters) {
+      if (w.turnId === turnId) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+    if (this.pendingEnd?.turnId === turnId) this.endPending();
+  }
+
+  /** `afterReply` callers waiting for the words before a tool call: resolved once those are played. */
+  private checkWaiters(turnId: string): void {
+    const run = this.replies.get(turnId);
+    if (!run) return;
+    const still: ReplyWaiter[] = [];
+    for (const w of this.waiters) {
+      if (w.turnId !== turnId || w.chunks === null || run.chunksSettled < w.chunks) still.push(w);
+      // All their audio is in the playout: played once less than a frame of it is left.
+      else void this.playout.whenBelow(FRAME_MS).then(w.resolve);
+    }
+    this.waiters = still;
+  }
+
+  private endPending(): void {
+    const pending = this.pendingEnd;
+    if (!pending || this.ended || this.endTimer) return;
+    const wait = this.unplayedNow();
+    if (wait > 0) this.endTimer = this.deps.clock.setTimeout(() => this.end(pending.reason), wait);
+    // Inside the core's effects: let them (and subscribers of the finished turn) run first.
+    else if (this.dispatching) queueMicrotask(() => this.end(pending.reason));
+    else this.end(pending.reason);
+  }
+
+  /** Waits for the audio the far end still holds. */
+  private afterUnplayed(): Promise<void> {
+    const wait = this.ended ? 0 : this.unplayedNow();
+    if (wait <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const drain = {
+        resolve,
+        timer: this.deps.clock.setTimeout(() => {
+          this.drains.delete(drain);
+          resolve();
+        }, wait),
+      };
+      this.drains.add(drain);
+    });
+  }
+
+  /** The transport's count of agent audio not played yet, within sane bounds. */
+  private unplayedNow(): number {
+    const count = this.deps.unplayedMs;
+    if (!count) return 0;
+    try {
+      const ms = count();
+      return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_UNPLAYED_WAIT_MS) : 0;
+    } catch (err) {
+      this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'transport could not tell its unplayed audio');
+      return 0;
+    }
   }
 
   private emit(event: DistributiveOmit<TimelineEvent, 'callId' | 'at'>): void {

@@ -33,6 +33,13 @@ export type TimelineEvent = At &
     | { type: 'turn.completed'; turn: TurnRecord }
     /** Where the agent's conversation flow stands after a turn (flow agents only). */
     | { type: 'flow.state'; turnId: string; node: string; slots: Record<string, string | number | boolean>; ended: boolean; handoff: boolean }
+    /** One keypad key (DTMF) the caller pressed: 0-9, *, #, A-D. */
+    | { type: 'dtmf'; digit: string }
+    /**
+     * The call was handed to `target` (or that failed), noted by whoever carried it out. May come
+     * after `call.ended` when the transfer itself ended the line.
+     */
+    | { type: 'call.transfer'; target: string; mode: 'blind' | 'warm'; ok: boolean; error?: string }
     | { type: 'error'; code: string; message: string; recoverable: boolean }
     | { type: 'call.ended'; reason: string; usage: TurnUsageSummary | null }
   );

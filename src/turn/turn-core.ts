@@ -5,13 +5,14 @@ import type { ChatMessage } from '../providers/types.js';
 import { AdaptiveDebounce } from './adaptive-debounce.js';
 import { findCorrectionMarker } from './cancellation-detector.js';
 import { heardText, type SpokenChunk } from './heard-text.js';
+import { isKeypadKey, keypadText } from './keypad.js';
 import { SentenceChunker } from './sentence-chunker.js';
 import { TurnStateMachine, type TurnState } from './states.js';
 import { TranscriptBuffer } from './transcript-buffer.js';
 import type { TurnEffect } from './turn-effects.js';
 import { defaultTurnSettings, type TimerName, type TurnInput, type TurnSettings } from './turn-inputs.js';
 
-type ReplyOrigin = 'voice' | 'text' | 'greeting';
+type ReplyOrigin = 'voice' | 'text' | 'keypad' | 'greeting';
 
 /** A reply in flight, from the moment the LLM starts until its audio is played or cut. */
 type Reply = {
@@ -44,8 +45,13 @@ export class TurnCore {
   private lastSpeechEndAt: number | null = null;
   /** The debounce came due while a partial was still waiting for its final. */
   private awaitingFinal = false;
-  /** Typed input arrived while a cut reply still waits for its heard words. */
-  private typedPending = false;
+  /**
+   * Typed or keypad input arrived while a cut reply still waits for its heard words: the reply to
+   * it starts once they are in the context.
+   */
+  private pendingStart: { origin: 'text' | 'keypad'; reason: string } | null = null;
+  /** Keys of the keypad entry under way (not yet a caller turn). */
+  private keys = '';
   private out: TurnEffect[] = [];
   private now = 0;
 
@@ -105,6 +111,8 @@ export class TurnCore {
       case 'llm.tool_call':
         if (this.reply?.id === input.turnId) {
           this.reply.toolMessages.push({ role: 'assistant', content: '', toolCalls: [input.call] });
+          // What the reply said before the call is said now, not held until the tool is done.
+          if (this.state === 'COMMITTED' || this.state === 'SPEAKING') this.flushSpoken(this.reply);
         }
         break;
       case 'tool.result':
@@ -142,7 +150,10 @@ export class TurnCore {
         this.onUserText(input.text);
         break;
       case 'user.interrupt':
-        this.onUserInterrupt();
+        this.onUserInterrupt('client interrupt');
+        break;
+      case 'user.dtmf':
+        this.onKey(input.digit);
         break;
       case 'agent.say':
         this.onAgentSay(input.text, input.reason);
@@ -265,6 +276,7 @@ export class TurnCore {
     if (!this.timers.has(name)) return; // cancelled meanwhile
     this.timers.delete(name);
     if (name === 'debounce') this.onDebounceDue();
+    else if (name === 'dtmf') this.endKeys('keypad timeout');
     else if (name === 'commit') this.commit('held without caller audio');
     else if (name === 'bargein' && this.state === 'SPEAKING' && this.userSpeaking) this.bargeIn('caller spoke over the agent');
   }
@@ -277,6 +289,8 @@ export class TurnCore {
   private onDebounceDue(): void {
     this.awaitingFinal = false;
     if (this.state !== 'LISTENING' || this.userSpeaking) return;
+    // A keypad entry is under way: its end starts the turn, with these words in it.
+    if (this.keys) return;
     if (this.transcript.partial) {
       // Words are still being finalized: speculate the moment the final lands.
       this.awaitingFinal = true;
@@ -333,6 +347,8 @@ export class TurnCore {
       reply.held = '';
       this.speakText(reply, text);
     }
+    // Tool calls held while SPECULATIVE run now: what came before them is said first.
+    if (reply.toolMessages.length > 0) this.flushSpoken(reply);
     if (reply.llmDone) this.finishText(reply);
   }
 
@@ -347,6 +363,16 @@ export class TurnCore {
   private speakText(reply: Reply, text: string): void {
     this.emit({ type: 'agent.text', turnId: reply.id, text, final: false });
     for (const chunk of reply.chunker.push(text)) this.queueChunk(reply, chunk);
+  }
+
+  /**
+   * The reply's text so far goes to TTS as it is, even mid-sentence: the LLM called a tool, and
+   * the words before the call ("let me check that", "I'm transferring you now") are what the
+   * caller should hear while it runs. The text after the call starts a new first chunk.
+   */
+  private flushSpoken(reply: Reply): void {
+    if (reply.ttsEnded) return;
+    for (const chunk of reply.chunker.flush()) this.queueChunk(reply, chunk);
   }
 
   private queueChunk(reply: Reply, text: string): void {
@@ -424,10 +450,11 @@ export class TurnCore {
     if (!reply) return;
     this.cut.delete(turnId);
     this.endReply(reply, 'interrupted', heardText(spokenSoFar(reply.chunks), playedMs), true);
-    if (this.typedPending && this.cut.size === 0) {
-      this.typedPending = false;
+    const pending = this.pendingStart;
+    if (pending && this.cut.size === 0) {
+      this.pendingStart = null;
       this.cancelTimer('debounce');
-      this.startReply('text', 'COMMITTED', 'typed input');
+      this.startReply(pending.origin, 'COMMITTED', pending.reason);
     }
   }
 
@@ -487,16 +514,16 @@ export class TurnCore {
     if (!this.userSpeaking) this.armDebounce();
   }
 
-  private onUserInterrupt(): void {
+  private onUserInterrupt(reason: string): void {
     switch (this.state) {
       case 'SPECULATIVE':
-        this.cancelSpeculative('client interrupt');
+        this.cancelSpeculative(reason);
         break;
       case 'COMMITTED':
-        this.cancelCommitted('client interrupt');
+        this.cancelCommitted(reason);
         break;
       case 'SPEAKING':
-        this.bargeIn('client interrupt');
+        this.bargeIn(reason);
         break;
       default:
         break;
@@ -506,14 +533,72 @@ export class TurnCore {
   private onUserText(text: string): void {
     const trimmed = text.trim();
     if (!trimmed) return;
-    this.onUserInterrupt();
+    this.onUserInterrupt('client interrupt');
     this.cancelTimer('debounce');
     this.awaitingFinal = false;
+    // Keys pressed just before belong to the same turn, ahead of the typed words.
+    this.takeKeys();
     this.transcript.addFinal({ text: trimmed, confidence: 1 }, this.now);
     this.emit({ type: 'transcript.final', text: trimmed, confidence: 1 });
     // Typed over a speaking reply: answer once the heard part of it is in the context.
-    if (this.cut.size > 0) this.typedPending = true;
-    else this.startReply('text', 'COMMITTED', 'typed input');
+    this.startOrWait('text', 'typed input');
+  }
+
+  private startOrWait(origin: 'text' | 'keypad', reason: string): void {
+    if (this.cut.size > 0) this.pendingStart = { origin, reason };
+    else this.startReply(origin, 'COMMITTED', reason);
+  }
+
+  // ---- the keypad ---------------------------------------------------------------------------
+
+  /**
+   * One key. A key press is deliberate, so it stops the agent at once (no minimum duration, unlike
+   * speech): a reply being prepared is dropped, one being spoken is cut and only its heard words
+   * are kept. Keys collect into one entry that ends at # (not part of it), at `dtmfMaxDigits`
+   * keys, or `dtmfTimeoutMs` after the last key; a # alone is an entry of its own ("#").
+   */
+  private onKey(key: string): void {
+    if (!isKeypadKey(key)) {
+      this.emit({ type: 'log', level: 'warn', message: 'ignored a key that is not on a phone keypad', data: { key } });
+      return;
+    }
+    this.onUserInterrupt('caller pressed a key');
+    if (this.state === 'IDLE') this.go('LISTENING', 'caller pressed a key');
+    if (key === '#') {
+      if (!this.keys) this.keys = '#';
+      this.endKeys('keypad #');
+      return;
+    }
+    this.keys += key;
+    if (this.keys.length >= this.settings.dtmfMaxDigits) this.endKeys('keypad maximum length');
+    else this.setTimer('dtmf', this.now + this.settings.dtmfTimeoutMs);
+  }
+
+  /** The keypad entry is complete: it becomes the caller's turn (with any words said alongside). */
+  private endKeys(reason: string): void {
+    if (!this.takeKeys()) return;
+    // Still speaking (or words still being finalized): the end of the speech starts the turn,
+    // and the keys are part of it.
+    if (this.userSpeaking) return;
+    this.cancelTimer('debounce');
+    if (this.transcript.partial) {
+      this.awaitingFinal = true;
+      return;
+    }
+    this.awaitingFinal = false;
+    this.startOrWait('keypad', reason);
+  }
+
+  /** Moves the keys pressed so far into the transcript, as `[keypad] 123`; false when there were none. */
+  private takeKeys(): boolean {
+    this.cancelTimer('dtmf');
+    const keys = this.keys;
+    if (!keys) return false;
+    this.keys = '';
+    const text = keypadText(keys);
+    this.transcript.addFinal({ text, confidence: 1 }, this.now);
+    this.emit({ type: 'transcript.final', text, confidence: 1 });
+    return true;
   }
 
   private onAgentSay(text: string, reason: string): void {

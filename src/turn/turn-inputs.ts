@@ -26,10 +26,12 @@ export type TurnInput =
   | { type: 'playback.cleared'; turnId: string; playedMs: number }
   | { type: 'user.text'; text: string }
   | { type: 'user.interrupt' }
+  /** One keypad key (DTMF) the caller pressed: 0-9, *, #, A-D. */
+  | { type: 'user.dtmf'; digit: string }
   | { type: 'agent.say'; text: string; reason: 'greeting' | 'system' }
   | { type: 'settings.update'; settings: Partial<TurnSettings> };
 
-export type TimerName = 'debounce' | 'commit' | 'bargein';
+export type TimerName = 'debounce' | 'commit' | 'bargein' | 'dtmf';
 
 export interface TurnSettings {
   /** Fixed end-of-utterance debounce in ms; null = adaptive. */
@@ -52,6 +54,10 @@ export interface TurnSettings {
   firstChunkMinChars: number;
   /** Minimum characters of a later chunk. */
   chunkMinChars: number;
+  /** A keypad entry ends this long after its last key (unless # or the maximum ended it first). */
+  dtmfTimeoutMs: number;
+  /** A keypad entry ends once it has this many keys (# not counted). */
+  dtmfMaxDigits: number;
 }
 
 export const defaultTurnSettings: TurnSettings = {
@@ -69,4 +75,6 @@ export const defaultTurnSettings: TurnSettings = {
   correctionMarkers: ['actually', 'wait', 'sorry', 'no', 'hold on', 'i mean', 'scratch that'],
   firstChunkMinChars: 12,
   chunkMinChars: 40,
+  dtmfTimeoutMs: 2000,
+  dtmfMaxDigits: 16,
 };

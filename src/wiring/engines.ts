@@ -24,6 +24,8 @@ import { SimulatedLlm, SimulatedStt, SimulatedTts } from '../providers/simulated
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 import { currentTimeTool } from '../tools/builtin-tools.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
+import { callControlTools } from '../tools/call-control-tools.js';
+import type { CallControls } from '../calls/call-control.js';
 
 /** The concrete engines by name, built once and shared by every call (STT streams are per call). */
 export class Engines {
@@ -40,6 +42,8 @@ export class Engines {
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly env: NodeJS.ProcessEnv,
+    /** What the `call` tools act on: the live calls' controls. */
+    private readonly callControls: CallControls,
   ) {}
 
   /** The tools an agent may call. */
@@ -49,6 +53,7 @@ export class Engines {
       registry = new ToolRegistry();
       if (agent.tools.includes('time')) registry.register(currentTimeTool);
       if (agent.tools.includes('appointments')) registerAppointmentTools(registry, this.appointmentStore());
+      if (agent.tools.includes('call')) for (const tool of callControlTools(this.callControls)) registry.register(tool);
       this.toolsets.set(agent.key, registry);
     }
     return registry;

@@ -18,9 +18,9 @@ let port: number;
 
 beforeAll(async () => {
   const config = simulatedConfig();
-  config.agent.greeting = 'Hello, this call is recorded.';
+  config.agent.greeting = 'Hello {{caller}}.';
   config.vad.engine = 'energy';
-  config.recording = { enabled: true, dir, retentionDays: 30 };
+  config.recording = { enabled: true, dir, retentionDays: 30, consentAnnouncement: 'This call is recorded.' };
   parley = await createParley(config, { log: createLogger('silent') });
   await parley.app.listen({ host: '127.0.0.1', port: 0 });
   port = (parley.app.server.address() as AddressInfo).port;
@@ -45,6 +45,10 @@ describe('call recording through the server', () => {
     const client = await VoiceClient.connect(`ws://127.0.0.1:${port}/ws/voice`);
     client.send({ type: 'start_session', input_sample_rate: 16000, output_sample_rate: 16000 });
     const callId = String((await client.waitFor((m) => m.type === 'session_ready')).session_id);
+    // The consent announcement comes first, in the greeting's reply; a browser call has no
+    // `caller` variable, so its placeholder stays as written.
+    const opening = await client.waitFor((m) => m.type === 'agent_text' && m.final === true);
+    expect(opening.text).toBe('This call is recorded. Hello {{caller}}.');
     await client.waitFor((m) => m.type === 'agent_audio_end', 15000);
     // The caller speaks after the greeting, in real time like a microphone.
     await client.stream(speak('Hello, I would like to book a table.'));

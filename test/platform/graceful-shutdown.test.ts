@@ -56,6 +56,7 @@ describe('graceful shutdown', () => {
         PARLEY__AGENT__TOOLS: '["time"]',
         PARLEY__AGENT__GREETING: 'null',
         PARLEY__APPOINTMENTS__DATABASE: ':memory:',
+        PARLEY__TELEPHONY__SIP__PORT: '0',
         PARLEY__STORE__SQLITE_PATH: database,
         PARLEY__STORE__WRITE_QUEUE__SPILL_PATH: join(dir, 'spill.jsonl'),
         PARLEY__SERVER__DRAIN_TIMEOUT_MS: '20000',

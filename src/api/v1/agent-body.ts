@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { providerChainsSchema } from '../../config-providers.js';
 import type { Agent, AgentConfig, AgentVersion, WebhookTarget } from '../../store/repository.js';
 
-export const AGENT_TOOL_SETS = ['time', 'appointments'] as const;
+export const AGENT_TOOL_SETS = ['time', 'appointments', 'call'] as const;
 export const WEBHOOK_EVENTS = ['call.started', 'turn.completed', 'tool.called', 'call.ended', 'call.analyzed'] as const;
 export const WEBHOOK_SECRET_MIN_LENGTH = 16;
 const MASK = '••••';
@@ -37,6 +37,9 @@ export const turnSettingsSchema = z.strictObject({
   debounceMs: ms.nullable().optional(),
   speculativeHoldMs: ms.optional(),
   minInterruptionMs: ms.optional(),
+  /** Keypad entry: how long after the last key the entry is complete, and its most keys. */
+  dtmfTimeoutMs: ms.optional(),
+  dtmfMaxDigits: z.number().int().min(1).max(64).optional(),
 });
 
 export const agentBodySchema = z.strictObject({

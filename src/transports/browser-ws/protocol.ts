@@ -44,6 +44,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('interrupt') }).strict(),
   z.object({ type: z.literal('update_settings'), settings: wireSettingsSchema }).strict(),
   z.object({ type: z.literal('text_input'), text: z.string().min(1).max(10000) }).strict(),
+  /** Keypad keys the caller pressed (a phone-style keypad in the client), in order. */
+  z.object({ type: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'must be 1 to 32 keypad keys: 0-9, *, #, A-D') }).strict(),
   z.object({ type: z.literal('end_session') }).strict(),
   z.object({ type: z.literal('ping'), t: z.number().optional() }).strict(),
   z.object({ type: z.literal('pong'), t: z.number().optional() }).strict(),
@@ -110,6 +112,8 @@ export type ServerMessage =
   | { type: 'turn_complete'; turn: TurnSummaryWire }
   /** A flow agent's node and collected slots after the turn `turn_id`. */
   | { type: 'flow_state'; turn_id: string; node: string; slots: Record<string, string | number | boolean>; ended: boolean; handoff: boolean }
+  /** One keypad key the caller pressed, as the server took it. */
+  | { type: 'dtmf'; digit: string }
   | { type: 'telemetry'; metrics: Record<string, number | string | null> }
   | { type: 'error'; code: ErrorCode; message: string; recoverable: boolean }
   | { type: 'session_ended'; session_id: string; reason: string; usage?: UsageWire }

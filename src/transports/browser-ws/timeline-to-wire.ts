@@ -78,6 +78,8 @@ export function toServerMessage(e: TimelineEvent, wallTime: (at: number) => numb
       return { type: 'turn_complete', turn: turnSummary(e.turn, wallTime) };
     case 'flow.state':
       return { type: 'flow_state', turn_id: e.turnId, node: e.node, slots: e.slots, ended: e.ended, handoff: e.handoff };
+    case 'dtmf':
+      return { type: 'dtmf', digit: e.digit };
     case 'error':
       return { type: 'error', code: e.code as ErrorCode, message: e.message, recoverable: e.recoverable };
     case 'call.ended':

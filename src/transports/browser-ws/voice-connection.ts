@@ -154,6 +154,9 @@ export class VoiceConnection implements SessionOwner {
       case 'text_input':
         session.sendText(msg.text);
         break;
+      case 'dtmf':
+        for (const digit of msg.digits) session.dtmf(digit);
+        break;
       case 'update_settings': {
         const o = fromWire(msg.settings);
         session.updateSettings(o.turn, o.vad, o.systemPrompt);

@@ -154,6 +154,12 @@ export function buildIsolationMatrix(): IsolationCase[] {
     { route: 'GET /v1/webhooks/deliveries/:id', request: (b) => ({ method: 'GET', url: `/v1/webhooks/deliveries/${b.deliveryId}` }), expect: 'not_found' },
     { route: 'POST /v1/webhooks/deliveries/:id/replay', request: (b) => ({ method: 'POST', url: `/v1/webhooks/deliveries/${b.deliveryId}/replay` }), expect: 'not_found' },
 
+    // Call control: B's live call is invisible to A; dialling with B's agent finds no such agent.
+    { route: 'POST /v1/calls', request: (b) => ({ method: 'POST', url: '/v1/calls', payload: { to: 'sip:someone@127.0.0.1:9', agent: b.agentId } }), expect: 'not_found' },
+    { route: 'POST /v1/calls/:id/hangup', request: (b) => ({ method: 'POST', url: `/v1/calls/${b.callId}/hangup`, payload: {} }), expect: 'not_found' },
+    { route: 'POST /v1/calls/:id/transfer', request: (b) => ({ method: 'POST', url: `/v1/calls/${b.callId}/transfer`, payload: { target: '+15550100' } }), expect: 'not_found' },
+    { route: 'POST /v1/calls/:id/dtmf', request: (b) => ({ method: 'POST', url: `/v1/calls/${b.callId}/dtmf`, payload: { digits: '1' } }), expect: 'not_found' },
+
     { route: 'GET /v1/calls/:id/events', live: ({ a, b, base }) => expectSseRefused(`${base}/v1/calls/${b.callId}/events`, a, b) },
     { route: 'GET /v1/events', live: globalEventsOnlyOwn },
     { route: 'GET /v1/calls/:id/follow', live: followSocketRefused },

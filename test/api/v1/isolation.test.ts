@@ -4,6 +4,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followRoutes } from '../../../src/api/follow/index.js';
+import { callControlRoutes } from '../../../src/api/v1/call-control-routes.js';
+import { AgentCatalog } from '../../../src/agents/agent-catalog.js';
+import { CallControls } from '../../../src/calls/call-control.js';
 import type { CallBusEvent } from '../../../src/bus/call-bus-event.js';
 import { MemoryEventBus } from '../../../src/bus/memory-bus.js';
 import { VirtualClock } from '../../../src/clock.js';
@@ -22,12 +25,17 @@ describe.each(backendNames)('tenant isolation on %s', (backend) => {
   let b: TenantData;
   let base: string;
   const bus = new MemoryEventBus<CallBusEvent>();
+  const controls = new CallControls();
+  const liveTenants = new Map<string, string>();
+  const controlled: string[] = [];
+  let catalog: AgentCatalog;
 
   beforeAll(async () => {
     db = await createTestDatabase(backend);
     const store = db.open();
     await migrateToLatest(store.db);
     const repository = store.repository;
+    catalog = new AgentCatalog(repository, { refreshMs: 0, readTimeoutMs: 5000, now: () => Date.now() });
     // Built as main.ts builds them; the dispatcher is never started (replay only marks rows due).
     const dispatcher = new WebhookDispatcher({ repository, clock: new VirtualClock(), now: () => new Date(), log: createLogger('silent') });
     api = await startApi({
@@ -35,11 +43,30 @@ describe.each(backendNames)('tenant isolation on %s', (backend) => {
       extraRoutes: [
         webhookRoutes({ repository, dispatcher }),
         followRoutes({ bus, callTenant: async (tenantId, callId) => (await repository.getCallRow(tenantId, callId)) !== undefined }),
+        callControlRoutes({
+          dial: async (tenantId, body) => {
+            const agent = await catalog.resolve(tenantId, body.agent);
+            if (!agent) throw Object.assign(new Error('no such agent in this tenant'), { status: 404 });
+            throw Object.assign(new Error('no phone line in this test'), { status: 503 });
+          },
+          live: (callId) => {
+            const control = controls.get(callId);
+            const tenantId = liveTenants.get(callId);
+            return control && tenantId ? { tenantId, control } : undefined;
+          },
+        }),
       ],
     });
     base = await api.app.listen({ port: 0, host: '127.0.0.1' });
     a = await seedTenant(api.repository, 'tenant-a');
     b = await seedTenant(api.repository, 'tenant-b');
+    // B's call is live in this process: every control of it would be recorded here.
+    liveTenants.set(b.callId, b.tenantId);
+    controls.register(b.callId, {
+      hangup: async (reason) => void controlled.push(`hangup ${reason}`),
+      transfer: async (target) => void controlled.push(`transfer ${target}`),
+      sendDtmf: async (digits) => void controlled.push(`dtmf ${digits}`),
+    });
   });
   afterAll(async () => {
     await api?.close();
@@ -80,5 +107,6 @@ describe.each(backendNames)('tenant isolation on %s', (backend) => {
       for (const id of [b.agentId, b.callId, b.userId, b.keyId, b.spareKeyId, b.deliveryId]) expect(res.body).not.toContain(id);
     }
     expect(await snapshotTenant(api.repository, b.tenantId)).toEqual(before);
+    expect(controlled).toEqual([]);
   });
 });
