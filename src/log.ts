@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export const REDACTED_KEYS = ['apiKey', 'api_key', 'authorization', 'token', 'password', 'secret', '*.apiKey', '*.api_key', '*.authorization', '*.token', '*.password', '*.secret', 'headers.authorization', 'req.headers.authorization'];
+export const REDACTED_KEYS = ['apiKey', 'api_key', 'authorization', 'token', 'password', 'secret', 'authToken', '*.apiKey', '*.api_key', '*.authorization', '*.token', '*.password', '*.secret', '*.authToken', 'headers["x-twilio-signature"]', 'req.headers["x-twilio-signature"]', 'headers.authorization', 'req.headers.authorization'];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(

@@ -502,7 +502,7 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
       unavailable_engines: unavailable,
       active_sessions: registry.size,
       phone_calls: phoneCalls.size,
-      sip: sip ? { listening: true, port: sip.port, calls: sip.activeCalls } : { listening: false },
+      sip: sip ? { listening: true, port: sip.port, calls: sip.activeCalls, rtp_ports_in_use: sip.stats().rtpPortsInUse } : { listening: false },
       outbound_pacing: pacing.snapshot(),
       providers: health.snapshot().providers,
       budgets: ledger.snapshot(),

@@ -24,6 +24,8 @@ export type SipLevel = {
   jitter_max_ms: number;
   /** p99 without talkspurt starts (marker bit), where the sender switches between silence and speech. */
   steady_jitter_p99_ms: number;
+  /** The server's own view: lateness of agent frames against their due time, p99 (no network, no generator). */
+  server_pacing_p99_ms: number;
   packets_received: number;
   packets_missing: number;
   server_rss_mb: number;
@@ -36,7 +38,7 @@ export type SipResult = { idle_rss_mb: number; levels: SipLevel[]; max_calls_und
 
 export type SipOptions = { root: string; outDir: string; corpus: Utterance[]; levels: number[]; holdS: number; log: (s: string) => void };
 
-type Health = { sip: { listening: boolean; port?: number; calls?: number }; phone_calls: number };
+type Health = { sip: { listening: boolean; port?: number; calls?: number }; phone_calls: number; outbound_pacing: { p99_ms: number } };
 type Stats = { memory: { rss: number } };
 
 export async function benchSip(opts: SipOptions): Promise<SipResult> {
@@ -57,10 +59,12 @@ export async function benchSip(opts: SipOptions): Promise<SipResult> {
       const placed = await caller.place(calls, Math.min(40, 2000 / calls));
       await new Promise((r) => setTimeout(r, 3000));
       caller.measure();
+      await fetch(`http://${server.base}/health/reset-stats`, { method: 'POST' });
       const cpu0 = sampleTree(server.pid);
       await new Promise((r) => setTimeout(r, opts.holdS * 1000));
       const cpu1 = sampleTree(server.pid);
       const measured = caller.result();
+      const pacing = (await getJson<Health>(`http://${server.base}/health`)).outbound_pacing;
       const rss = (await getJson<Stats>(`http://${server.base}/bench/stats?gc=1`)).memory.rss / 1048576;
       await caller.stop();
       // Hang-ups settle (BYE, ports released) before the next level and before counting leaks.
@@ -79,6 +83,7 @@ export async function benchSip(opts: SipOptions): Promise<SipResult> {
         jitter_p99_ms: round(jitter.p99),
         jitter_max_ms: round(jitter.max),
         steady_jitter_p99_ms: round(steady.p99),
+        server_pacing_p99_ms: round(pacing.p99_ms),
         packets_received: measured.packetsReceived,
         packets_missing: measured.packetsMissing,
         server_rss_mb: round(rss),
@@ -88,7 +93,7 @@ export async function benchSip(opts: SipOptions): Promise<SipResult> {
       };
       levels.push(level);
       log(
-        `  ${calls} calls: answered ${level.answered}, outbound jitter p50 ${fmt(level.jitter_p50_ms, 2)} / p99 ${fmt(level.jitter_p99_ms, 2)} ms (within talkspurts p99 ${fmt(level.steady_jitter_p99_ms, 2)}), ` +
+        `  ${calls} calls: answered ${level.answered}, outbound jitter p50 ${fmt(level.jitter_p50_ms, 2)} / p99 ${fmt(level.jitter_p99_ms, 2)} ms (within talkspurts p99 ${fmt(level.steady_jitter_p99_ms, 2)}; server-side pacing p99 ${fmt(level.server_pacing_p99_ms, 1)}), ` +
           `server ${fmt(level.server_rss_mb, 0)} MB (${fmt(level.memory_per_call_mb, 2)} MB/call), CPU ${fmt(level.server_cpu_pct, 0)}%, leaked ${level.leaked_calls}` +
           (placed.failed.length ? `; failures: ${[...new Set(placed.failed)].join(', ')}` : ''),
       );
@@ -96,8 +101,8 @@ export async function benchSip(opts: SipOptions): Promise<SipResult> {
     }
     log(
       `\n${table(
-        ['calls', 'answered', 'jitter p50 ms', 'jitter p99 ms', 'steady p99 ms', 'jitter max ms', 'missing pkts', 'server MB', 'MB/call', 'CPU %'],
-        levels.map((l) => [l.calls, l.answered, fmt(l.jitter_p50_ms, 2), fmt(l.jitter_p99_ms, 2), fmt(l.steady_jitter_p99_ms, 2), fmt(l.jitter_max_ms, 1), l.packets_missing, fmt(l.server_rss_mb, 0), fmt(l.memory_per_call_mb, 2), fmt(l.server_cpu_pct, 0)]),
+        ['calls', 'answered', 'jitter p50 ms', 'jitter p99 ms', 'steady p99 ms', 'server pacing p99', 'jitter max ms', 'missing pkts', 'server MB', 'MB/call', 'CPU %'],
+        levels.map((l) => [l.calls, l.answered, fmt(l.jitter_p50_ms, 2), fmt(l.jitter_p99_ms, 2), fmt(l.steady_jitter_p99_ms, 2), fmt(l.server_pacing_p99_ms, 1), fmt(l.jitter_max_ms, 1), l.packets_missing, fmt(l.server_rss_mb, 0), fmt(l.memory_per_call_mb, 2), fmt(l.server_cpu_pct, 0)]),
       )}`,
     );
     const ok = levels.filter((l) => l.jitter_p99_ms < SIP_JITTER_LIMIT_MS && l.answered === l.calls);

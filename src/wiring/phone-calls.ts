@@ -78,13 +78,15 @@ export class PhoneCalls implements PhoneCallAcceptor {
     // fresh one and ordinary routing.
     const placed = info.callId ? this.pending.get(info.callId)?.outbound : undefined;
     if (placed && info.callId) this.forget(info.callId);
-    const callId = placed && info.callId ? info.callId : randomUUID();
+    // This process's SIP endpoint places its calls under the id the dialer chose (and returned).
+    const ownSip = info.transport === 'sip' && info.direction === 'outbound' && info.tenantId !== undefined;
+    const callId = info.callId && (placed || ownSip) ? info.callId : randomUUID();
     let tenantId: string;
     let agent: string | undefined;
     if (placed) {
       tenantId = placed.tenantId;
       agent = placed.agent;
-    } else if (info.transport === 'sip' && info.direction === 'outbound' && info.tenantId) {
+    } else if (ownSip && info.tenantId) {
       // Placed by this process's SIP endpoint, which hands the request's tenant and agent over
       // itself. (A Twilio stream's parameters come from outside and never choose the tenant.)
       tenantId = info.tenantId;

@@ -100,8 +100,11 @@ function readHead(data: Buffer, maxBytes: number): Head {
   } catch (err) {
     startError = err instanceof SipParseError ? err : new SipParseError('bad start line', 400, null);
   }
-  const looksLikeRequest = startLine ? startLine.kind === 'request' : !/^SIP\//i.test(startText) && /^[A-Za-z0-9\-.!%*_+`'~]+ /.test(startText);
-  const method = startLine?.kind === 'request' ? startLine.method : looksLikeRequest ? startText.split(' ')[0] : '';
+  // Anything that is not a response is answered as a request when its Via can be read: even a
+  // garbage request line gets its 400 (RFC 3261 says to answer what can be answered).
+  const looksLikeRequest = startLine ? startLine.kind === 'request' : /^[\x20-\x7e]+$/.test(startText) && !/^SIP\//i.test(startText);
+  const firstToken = startText.split(' ')[0];
+  const method = startLine?.kind === 'request' ? startLine.method : /^[A-Za-z0-9\-.!%*_+`'~]+$/.test(firstToken) ? firstToken : '';
   const { headers, error } = readHeaders(headerLines);
   return {
     startLine,
