@@ -4,7 +4,8 @@
 // responses to INVITE themselves, and linger to absorb retransmitted final responses (D, K). Every
 // 2xx to an INVITE reaches the TU, retransmissions included, because the ACK for a 2xx is the UA
 // core's to send (13.2.2.4).
-import type { Clock, TimerHandle } from '../../clock.js';
+import type { Clock } from '../../clock.js';
+import { TimerSet } from './sip-timer-set.js';
 import { SipHeaders } from './sip-headers.js';
 import { SipRequest, type SipResponse } from './sip-message.js';
 import { timerD, transactionTimeout, type SipTimerValues } from './sip-timers.js';
@@ -30,7 +31,7 @@ export interface ClientTransactionDeps {
 
 export class ClientTransaction {
   state: ClientTransactionState;
-  private timers: TimerHandle[] = [];
+  private readonly running: TimerSet;
   private readonly bytes: Buffer;
   private ackBytes: Buffer | null = null;
   private readonly reliable: boolean;
@@ -43,6 +44,7 @@ export class ClientTransaction {
     private readonly deps: ClientTransactionDeps,
   ) {
     this.reliable = destination.transport === 'tcp';
+    this.running = new TimerSet(deps.clock);
     this.state = request.method === 'INVITE' ? 'calling' : 'trying';
     this.bytes = request.serialize();
   }
@@ -56,7 +58,7 @@ export class ClientTransaction {
     const t = this.deps.timers;
     if (!this.reliable) this.retransmit(t.t1);
     // Timer B (INVITE) / F (non-INVITE).
-    this.after(transactionTimeout(t), () => {
+    this.running.after(transactionTimeout(t), () => {
       if (this.state === 'calling' || this.state === 'trying' || (this.state === 'proceeding' && !this.isInvite)) {
         this.finish();
         this.user.timeout();
@@ -78,9 +80,9 @@ export class ClientTransaction {
       return;
     }
     this.state = 'completed';
-    this.clearTimers();
+    this.running.clear();
     this.user.response(response);
-    this.after(this.reliable ? 0 : this.deps.timers.t4, () => this.finish()); // timer K
+    this.running.after(this.reliable ? 0 : this.deps.timers.t4, () => this.finish()); // timer K
   }
 
   private receiveForInvite(response: SipResponse): void {
@@ -92,21 +94,21 @@ export class ClientTransaction {
           if (this.state === 'calling') {
             // Provisional: stop retransmitting; timer B no longer applies (17.1.1.2).
             this.state = 'proceeding';
-            this.clearTimers();
+            this.running.clear();
           }
           this.user.response(response);
         } else if (status < 300) {
           this.state = 'accepted';
-          this.clearTimers();
+          this.running.clear();
           this.user.response(response);
-          this.after(transactionTimeout(this.deps.timers), () => this.finish()); // timer M
+          this.running.after(transactionTimeout(this.deps.timers), () => this.finish()); // timer M
         } else {
           this.state = 'completed';
-          this.clearTimers();
+          this.running.clear();
           this.ackBytes = ackForFinal(this.request, response).serialize();
           this.sendAck();
           this.user.response(response);
-          this.after(timerD(this.deps.timers, this.reliable), () => this.finish());
+          this.running.after(timerD(this.deps.timers, this.reliable), () => this.finish());
         }
         return;
       case 'accepted':
@@ -131,7 +133,7 @@ export class ClientTransaction {
   finish(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.clearTimers();
+    this.running.clear();
     this.deps.terminated(this);
   }
 
@@ -149,7 +151,7 @@ export class ClientTransaction {
 
   /** Timer A (INVITE: doubling without cap while Calling) or E (non-INVITE: doubling up to T2, T2 once Proceeding). */
   private retransmit(interval: number): void {
-    this.after(interval, () => {
+    this.running.after(interval, () => {
       if (this.isInvite ? this.state !== 'calling' : this.state !== 'trying' && this.state !== 'proceeding') return;
       this.transmit();
       const t = this.deps.timers;
@@ -158,18 +160,6 @@ export class ClientTransaction {
     });
   }
 
-  private after(ms: number, fn: () => void): void {
-    const handle = this.deps.clock.setTimeout(() => {
-      this.timers = this.timers.filter((t) => t !== handle);
-      fn();
-    }, ms);
-    this.timers.push(handle);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) t.cancel();
-    this.timers = [];
-  }
 }
 
 /**

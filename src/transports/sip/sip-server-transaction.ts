@@ -3,7 +3,8 @@
 // until the ACK comes (timers G and H), and linger after the final response so late retransmissions
 // still find them (timers I, J, L). A 2xx to INVITE is sent once here: the UA core retransmits it
 // until the ACK, which is its own transaction.
-import type { Clock, TimerHandle } from '../../clock.js';
+import type { Clock } from '../../clock.js';
+import { TimerSet } from './sip-timer-set.js';
 import type { SipRequest, SipResponse } from './sip-message.js';
 import { createResponse } from './sip-response.js';
 import { transactionTimeout, type SipTimerValues } from './sip-timers.js';
@@ -25,7 +26,7 @@ export interface ServerTransactionDeps {
 export class ServerTransaction {
   state: ServerTransactionState;
   private last: SipResponse | null = null;
-  private timers: TimerHandle[] = [];
+  private readonly running: TimerSet;
   private readonly reliable: boolean;
 
   constructor(
@@ -35,6 +36,7 @@ export class ServerTransaction {
     private readonly deps: ServerTransactionDeps,
   ) {
     this.reliable = source.transport === 'tcp';
+    this.running = new TimerSet(deps.clock);
     this.state = request.method === 'INVITE' ? 'proceeding' : 'trying';
     // The INVITE server answers 100 at once so the client stops retransmitting (17.2.1).
     if (request.method === 'INVITE') this.send(createResponse(request, 100));
@@ -74,12 +76,12 @@ export class ServerTransaction {
     if (this.isInvite) {
       if (status < 300) {
         this.state = 'accepted';
-        this.after(transactionTimeout(this.deps.timers), () => this.terminate()); // timer L
+        this.running.after(transactionTimeout(this.deps.timers), () => this.terminate()); // timer L
         return;
       }
       this.state = 'completed';
       if (!this.reliable) this.retransmitFinal(this.deps.timers.t1); // timer G
-      this.after(transactionTimeout(this.deps.timers), () => {
+      this.running.after(transactionTimeout(this.deps.timers), () => {
         // Timer H: the ACK never came.
         this.deps.ackTimeout?.(this);
         this.terminate();
@@ -87,7 +89,7 @@ export class ServerTransaction {
       return;
     }
     this.state = 'completed';
-    this.after(this.reliable ? 0 : transactionTimeout(this.deps.timers), () => this.terminate()); // timer J
+    this.running.after(this.reliable ? 0 : transactionTimeout(this.deps.timers), () => this.terminate()); // timer J
   }
 
   /** The same request again (matched by branch): answer with what was last said, tell the TU nothing. */
@@ -99,14 +101,14 @@ export class ServerTransaction {
   ack(): void {
     if (this.state !== 'completed') return;
     this.state = 'confirmed';
-    this.clearTimers();
-    this.after(this.reliable ? 0 : this.deps.timers.t4, () => this.terminate()); // timer I
+    this.running.clear();
+    this.running.after(this.reliable ? 0 : this.deps.timers.t4, () => this.terminate()); // timer I
   }
 
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.clearTimers();
+    this.running.clear();
     this.deps.terminated(this);
   }
 
@@ -116,23 +118,11 @@ export class ServerTransaction {
   }
 
   private retransmitFinal(interval: number): void {
-    this.after(interval, () => {
+    this.running.after(interval, () => {
       if (this.state !== 'completed' || !this.last) return;
       this.deps.sendResponse(this.last, this.source);
       this.retransmitFinal(Math.min(2 * interval, this.deps.timers.t2));
     });
   }
 
-  private after(ms: number, fn: () => void): void {
-    const handle = this.deps.clock.setTimeout(() => {
-      this.timers = this.timers.filter((t) => t !== handle);
-      fn();
-    }, ms);
-    this.timers.push(handle);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) t.cancel();
-    this.timers = [];
-  }
 }
