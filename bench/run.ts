@@ -122,7 +122,7 @@ async function main(): Promise<void> {
           root,
           outDir,
           corpus,
-          levels: args.sipLevels ?? (args.quick ? [25, 50] : [50, 100, 200, 300, 400]),
+          levels: args.sipLevels ?? (args.quick ? [25, 50] : [40, 50, 60, 70, 80, 100]),
           holdS: args.holdS ?? (args.quick ? 8 : 20),
           log,
         });

@@ -31,6 +31,8 @@ export type SipLevel = {
   server_rss_mb: number;
   memory_per_call_mb: number;
   server_cpu_pct: number;
+  /** This process (the SIP load generator) on the same machine. */
+  generator_cpu_pct: number;
   leaked_calls: number;
 };
 
@@ -61,8 +63,11 @@ export async function benchSip(opts: SipOptions): Promise<SipResult> {
       caller.measure();
       await fetch(`http://${server.base}/health/reset-stats`, { method: 'POST' });
       const cpu0 = sampleTree(server.pid);
+      const gen0 = { at: performance.now(), cpu: process.cpuUsage() };
       await new Promise((r) => setTimeout(r, opts.holdS * 1000));
       const cpu1 = sampleTree(server.pid);
+      const genCpu = process.cpuUsage(gen0.cpu);
+      const generatorCpuPct = ((genCpu.user + genCpu.system) / 1000 / (performance.now() - gen0.at)) * 100;
       const measured = caller.result();
       const pacing = (await getJson<Health>(`http://${server.base}/health`)).outbound_pacing;
       const rss = (await getJson<Stats>(`http://${server.base}/bench/stats?gc=1`)).memory.rss / 1048576;
@@ -89,20 +94,21 @@ export async function benchSip(opts: SipOptions): Promise<SipResult> {
         server_rss_mb: round(rss),
         memory_per_call_mb: round((rss - idle) / Math.max(1, placed.answered)),
         server_cpu_pct: round(((cpu1.cpuMs - cpu0.cpuMs) / (cpu1.at - cpu0.at)) * 100),
+        generator_cpu_pct: round(generatorCpuPct),
         leaked_calls: after.phone_calls + (after.sip.calls ?? 0),
       };
       levels.push(level);
       log(
         `  ${calls} calls: answered ${level.answered}, outbound jitter p50 ${fmt(level.jitter_p50_ms, 2)} / p99 ${fmt(level.jitter_p99_ms, 2)} ms (within talkspurts p99 ${fmt(level.steady_jitter_p99_ms, 2)}; server-side pacing p99 ${fmt(level.server_pacing_p99_ms, 1)}), ` +
-          `server ${fmt(level.server_rss_mb, 0)} MB (${fmt(level.memory_per_call_mb, 2)} MB/call), CPU ${fmt(level.server_cpu_pct, 0)}%, leaked ${level.leaked_calls}` +
+          `server ${fmt(level.server_rss_mb, 0)} MB (${fmt(level.memory_per_call_mb, 2)} MB/call), CPU ${fmt(level.server_cpu_pct, 0)}% (load generator ${fmt(level.generator_cpu_pct, 0)}%), leaked ${level.leaked_calls}` +
           (placed.failed.length ? `; failures: ${[...new Set(placed.failed)].join(', ')}` : ''),
       );
       if (level.jitter_p99_ms >= SIP_JITTER_LIMIT_MS || level.answered < calls) break;
     }
     log(
       `\n${table(
-        ['calls', 'answered', 'jitter p50 ms', 'jitter p99 ms', 'steady p99 ms', 'server pacing p99', 'jitter max ms', 'missing pkts', 'server MB', 'MB/call', 'CPU %'],
-        levels.map((l) => [l.calls, l.answered, fmt(l.jitter_p50_ms, 2), fmt(l.jitter_p99_ms, 2), fmt(l.steady_jitter_p99_ms, 2), fmt(l.server_pacing_p99_ms, 1), fmt(l.jitter_max_ms, 1), l.packets_missing, fmt(l.server_rss_mb, 0), fmt(l.memory_per_call_mb, 2), fmt(l.server_cpu_pct, 0)]),
+        ['calls', 'answered', 'jitter p50 ms', 'jitter p99 ms', 'steady p99 ms', 'server pacing p99', 'jitter max ms', 'missing pkts', 'server MB', 'MB/call', 'CPU %', 'generator CPU %'],
+        levels.map((l) => [l.calls, l.answered, fmt(l.jitter_p50_ms, 2), fmt(l.jitter_p99_ms, 2), fmt(l.steady_jitter_p99_ms, 2), fmt(l.server_pacing_p99_ms, 1), fmt(l.jitter_max_ms, 1), l.packets_missing, fmt(l.server_rss_mb, 0), fmt(l.memory_per_call_mb, 2), fmt(l.server_cpu_pct, 0), fmt(l.generator_cpu_pct, 0)]),
       )}`,
     );
     const ok = levels.filter((l) => l.jitter_p99_ms < SIP_JITTER_LIMIT_MS && l.answered === l.calls);

@@ -10,6 +10,7 @@
 // arrivals) sets a target depth; the buffer grows at once when the spread grows (an underrun simply
 // does not advance playout, which adds one frame of delay), and shrinks slowly, one frame at a time,
 // by dropping a frame, preferably a quiet one, once it has been deeper than needed for a while.
+import { SortedWindow } from './sorted-window.js';
 
 /**
  * accepted: stored for playing. duplicate: already stored or played. late: its slot has passed.
@@ -123,7 +124,7 @@ export class JitterBuffer {
 
   private target: number;
   private targetChangedAt = Number.NEGATIVE_INFINITY;
-  private readonly transits: number[] = [];
+  private readonly transits = new SortedWindow(SPREAD_WINDOW);
   private lastTransit: number | null = null;
   private lastTimestamp: number | null = null;
   private timestampExt = 0;
@@ -305,7 +306,7 @@ export class JitterBuffer {
     this.highest = null;
     this.lastPlayed = null;
     this.lossRun = 0;
-    this.transits.length = 0;
+    this.transits.clear();
     this.lastTransit = null;
     this.lastTimestamp = null;
   }
@@ -446,11 +447,10 @@ export class JitterBuffer {
     const transit = arrivalMs - (this.timestampExt / this.sampleRate) * 1000;
     if (this.lastTransit !== null && Math.abs(transit - this.lastTransit) > TRANSIT_JUMP_MS) {
       // The sender's timestamps jumped (source switch): earlier transits no longer compare.
-      this.transits.length = 0;
+      this.transits.clear();
     }
     this.lastTransit = transit;
     this.transits.push(transit);
-    if (this.transits.length > SPREAD_WINDOW) this.transits.shift();
     if (this.transits.length < SPREAD_MIN_SAMPLES) return;
 
     const wanted = Math.min(this.maxDepth, Math.max(this.minDepth, Math.ceil(this.spreadMs() / this.frameMs) + 1));
@@ -463,11 +463,9 @@ export class JitterBuffer {
     }
   }
 
+  /** The 95th percentile of transit above the smallest one in the window. */
   private spreadMs(): number {
     if (this.transits.length === 0) return 0;
-    let min = Number.POSITIVE_INFINITY;
-    for (const t of this.transits) if (t < min) min = t;
-    const spreads = this.transits.map((t) => t - min).sort((a, b) => a - b);
-    return spreads[Math.min(spreads.length - 1, Math.floor(spreads.length * 0.95))];
+    return this.transits.quantile(0.95) - this.transits.min();
   }
 }
