@@ -237,7 +237,8 @@ export class SimControl {
     return this.connections.findLast((c) => c.vendor === vendor && (path === undefined || c.path.includes(path)));
   }
 
-  private notify(): void {
+  /** Wakes `waitFor`s: something they may be waiting for changed (vendor modules call it too). */
+  notify(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
 }

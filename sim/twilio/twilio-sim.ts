@@ -81,7 +81,6 @@ export class TwilioSim {
   /** Ringing time of an outbound call before it is answered. */
   answerDelayMs = 20;
   readonly calls = new Map<string, SimTwilioCall>();
-  private readonly waiters = new Set<() => void>();
 
   constructor(readonly control: SimControl) {}
 
@@ -150,30 +149,12 @@ export class TwilioSim {
 
   /** Wakes `waitFor`s (calls change status, streams open and close). */
   changed(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.control.notify();
   }
 
   /** Resolves with the first value `check` returns that is not undefined, re-checked on every change. */
   waitFor<T>(check: () => T | undefined, timeoutMs = 5000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const attempt = (): boolean => {
-        const value = check();
-        if (value === undefined) return false;
-        cleanup();
-        resolve(value);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`twilio simulator: condition not reached within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter = () => void attempt();
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-      };
-      if (!attempt()) this.waiters.add(waiter);
-    });
+    return this.control.waitFor(check, timeoutMs);
   }
 
   /** The call's media stream once it is open (started). */
