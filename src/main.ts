@@ -478,7 +478,7 @@ export async function createParley(configured: Config, parts: ParleyParts = {}):
     phoneCalls,
     log,
     accepting: () => !draining,
-    sip: sip ? { call: (r) => sip!.call(r), hasTrunk: Boolean(sipConfig.trunk) } : null,
+    sip,
     twilio: twilioRest ? { rest: twilioRest, from: telephony.twilio.from, voiceUrl: telephony.publicUrl ? new URL('/twilio/voice', telephony.publicUrl).toString() : null } : null,
     async checkAgent(tenantId, ref) {
       try {
